@@ -1,0 +1,2 @@
+//! The `keyless` command.
+fn main() {}

@@ -1,0 +1,12 @@
+//! Keyless domain core: identifiers, validated names, federation issuers and subjects, cloud
+//! profiles. Pure data and rules; this crate does no IO, no async and no HTTP.
+
+pub mod cloud;
+pub mod federation;
+pub mod ids;
+pub mod names;
+pub mod validation;
+
+pub use cloud::{CloudName, CloudProfile};
+pub use ids::Guid;
+pub use validation::InputError;
