@@ -1,0 +1,2 @@
+//! The Keyless desktop shell.
+fn main() {}
