@@ -1,0 +1,63 @@
+// A minimal W3C WebDriver client (fetch over loopback) for driving the real Keyless window via tauri-driver.
+
+/** Sends one WebDriver command and returns its `value`, throwing with the driver's message on error. */
+async function command(base, method, path, body) {
+  const response = await fetch(`${base}${path}`, {
+    method,
+    headers: { "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const payload = await response.json();
+  if (!response.ok || payload.value?.error) {
+    throw new Error(`WebDriver ${method} ${path} failed: ${payload.value?.error}: ${payload.value?.message}`);
+  }
+  return payload.value;
+}
+
+/** Waits until the driver at `base` answers /status, or throws after `timeoutMs`. */
+export async function waitForDriver(base, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await command(base, "GET", "/status");
+      return;
+    } catch (error) {
+      if (Date.now() > deadline) throw new Error(`tauri-driver did not answer at ${base}: ${error.message}`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+}
+
+/** Starts the app at `application` in a new session and returns a small API over it. */
+export async function startSession(base, application) {
+  const session = await command(base, "POST", "/session", {
+    capabilities: { alwaysMatch: { "tauri:options": { application } } },
+  });
+  const prefix = `/session/${session.sessionId}`;
+  const element = async (css) => {
+    const found = await command(base, "POST", `${prefix}/element`, { using: "css selector", value: css });
+    return Object.values(found)[0];
+  };
+  return {
+    text: async (css) => command(base, "GET", `${prefix}/element/${await element(css)}/text`),
+    /** Polls `css` until its text matches `pattern`; returns the text. */
+    waitForText: async (css, pattern, timeoutMs) => {
+      const deadline = Date.now() + timeoutMs;
+      let last = "";
+      while (Date.now() < deadline) {
+        try {
+          last = await command(base, "GET", `${prefix}/element/${await element(css)}/text`);
+          if (pattern.test(last)) return last;
+        } catch {
+          // The element may not exist yet while React renders; poll again.
+        }
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      throw new Error(`${css} never matched ${pattern}; last text: ${JSON.stringify(last)}`);
+    },
+    script: (source) => command(base, "POST", `${prefix}/execute/sync`, { script: source, args: [] }),
+    title: () => command(base, "GET", `${prefix}/title`),
+    screenshotPng: async () => Buffer.from(await command(base, "GET", `${prefix}/screenshot`), "base64"),
+    close: () => command(base, "DELETE", prefix),
+  };
+}

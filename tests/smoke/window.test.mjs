@@ -1,0 +1,93 @@
+// Smoke test of the real Keyless window under Xvfb: tauri-driver + WebKitWebDriver drive the built app,
+// xdotool finds its X11 window and ImageMagick's import screenshots it.
+import assert from "node:assert/strict";
+import { execFileSync, spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { fileURLToPath } from "node:url";
+
+import { startSession, waitForDriver } from "./webdriver.mjs";
+
+const REPO = join(dirname(fileURLToPath(import.meta.url)), "../..");
+const APP = process.env.KEYLESS_APP_BINARY ?? join(REPO, "target/debug/keyless-app");
+const SCREENSHOTS = join(REPO, "target/smoke-screenshots");
+const TAURI_DRIVER = process.env.TAURI_DRIVER ?? "tauri-driver";
+// Loopback ports away from tauri-driver's defaults, so a developer's own driver does not collide.
+const DRIVER_PORT = 14444;
+const NATIVE_PORT = 14445;
+const DRIVER = `http://127.0.0.1:${DRIVER_PORT}`;
+
+let driver;
+
+/** Starts tauri-driver with `theme` as the GTK theme, so WebKit reports that colour scheme to the page. */
+async function startDriver(theme) {
+  // A fresh config directory: the remembered window size of an earlier run must not leak in.
+  const config = mkdtempSync(join(tmpdir(), "keyless-smoke-"));
+  driver = spawn(TAURI_DRIVER, ["--port", String(DRIVER_PORT), "--native-port", String(NATIVE_PORT)], {
+    env: { ...process.env, GTK_THEME: theme, XDG_CONFIG_HOME: config, KEYLESS_CLOUD: "" },
+    stdio: ["ignore", "inherit", "inherit"],
+  });
+  await waitForDriver(DRIVER, 20_000);
+}
+
+/** Stops tauri-driver with SIGTERM: SIGKILL would orphan WebKitWebDriver and hang the run. */
+async function stopDriver() {
+  if (!driver || driver.exitCode !== null) return;
+  const exited = new Promise((resolve) => driver.once("exit", resolve));
+  driver.kill("SIGTERM");
+  await exited;
+}
+
+function x11(command, ...args) {
+  return execFileSync(command, args, { encoding: "utf8" }).trim();
+}
+
+/** Screenshots the X11 window titled "Keyless" and returns its id, size and the brightness spread. */
+function captureX11Window(name) {
+  const windowId = x11("xdotool", "search", "--onlyvisible", "--name", "^Keyless$").split("\n")[0];
+  const geometry = x11("xdotool", "getwindowgeometry", "--shell", windowId);
+  const width = Number(/WIDTH=(\d+)/.exec(geometry)[1]);
+  const height = Number(/HEIGHT=(\d+)/.exec(geometry)[1]);
+  const path = join(SCREENSHOTS, `${name}.png`);
+  x11("import", "-window", windowId, path);
+  // A blank (single-colour) capture has a standard deviation of 0.
+  const spread = Number(x11("convert", path, "-colorspace", "Gray", "-format", "%[fx:standard_deviation]", "info:"));
+  return { windowId, width, height, spread, path };
+}
+
+before(() => mkdirSync(SCREENSHOTS, { recursive: true }));
+after(stopDriver);
+
+describe("real window", () => {
+  for (const theme of ["Adwaita", "Adwaita:dark"]) {
+    const label = theme.endsWith(":dark") ? "dark" : "light";
+
+    test(`opens the Welcome screen with the demo session from Rust (${label})`, async () => {
+      await startDriver(theme);
+      const app = await startSession(DRIVER, APP);
+      try {
+        assert.equal(await app.title(), "Keyless");
+        // The header is filled by the session_status command: this proves the IPC round trip and its capability.
+        const status = await app.waitForText('[role="status"]', /^Ready\./, 20_000);
+        assert.match(status, /Not signed in on the Demo cloud/);
+        assert.match(await app.text(".cloud-badge"), /DEMO/);
+        assert.equal(await app.text("h1"), "Service connections without secrets");
+        const scheme = await app.script("return matchMedia('(prefers-color-scheme: dark)').matches ? 'dark' : 'light'");
+        assert.equal(scheme, label);
+
+        // WebKit may hand back the previous frame right after a change; let it paint.
+        await new Promise((resolve) => setTimeout(resolve, 700));
+        writeFileSync(join(SCREENSHOTS, `webview-${label}.png`), await app.screenshotPng());
+
+        const window = captureX11Window(`window-${label}`);
+        assert.ok(window.width >= 960 && window.height >= 640, `window is ${window.width}x${window.height}`);
+        assert.ok(window.spread > 0.02, `the window capture looks blank (spread ${window.spread})`);
+      } finally {
+        await app.close();
+        await stopDriver();
+      }
+    });
+  }
+});
