@@ -10,7 +10,7 @@ use crate::InputError;
 ///
 /// Always rendered lowercase and hyphenated, because Azure DevOps subjects embed GUIDs as
 /// plain lowercase strings and subject matching is case-sensitive.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct Guid(uuid::Uuid);
 
@@ -119,5 +119,14 @@ mod tests {
         let ns = Guid::from_u128(1);
         assert_eq!(Guid::derived(ns, "a"), Guid::derived(ns, "a"));
         assert_ne!(Guid::derived(ns, "a"), Guid::derived(ns, "b"));
+    }
+}
+
+impl schemars::JsonSchema for Guid {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Guid".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type": "string", "format": "uuid", "description": "A GUID such as 72f988bf-86f1-41af-91ab-2d7cd011db47" })
     }
 }

@@ -5,6 +5,9 @@ pub mod cloud;
 pub mod federation;
 pub mod ids;
 pub mod names;
+pub mod observed;
+pub mod plan;
+pub mod setup;
 pub mod validation;
 
 pub use cloud::{CloudName, CloudProfile};

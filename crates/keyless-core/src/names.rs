@@ -227,3 +227,16 @@ mod tests {
         assert!(validate_resource_group_name("rg-prod").is_ok());
     }
 }
+
+impl schemars::JsonSchema for OrgName {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OrgName".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "pattern": "^[A-Za-z0-9]([A-Za-z0-9-]{0,48}[A-Za-z0-9])?$",
+            "description": "Azure DevOps organization name, as in https://dev.azure.com/<name>"
+        })
+    }
+}

@@ -1,0 +1,5 @@
+//! Integration tests of keyless-core: planning over many setups and states, snapshot-tested.
+
+mod fixtures;
+mod plan;
+mod setup_file;
