@@ -1,1 +1,26 @@
-//! Placeholder until this crate is written.
+//! Keyless's one HTTP layer to Entra ID, Microsoft Graph, Azure Resource Manager and Azure
+//! DevOps: the transport (retries, paging, redaction), sign-in, and thin typed clients.
+//!
+//! Layers, bottom up: [`transport::AzureHttp`] sends every request; [`auth`] turns a sign-in
+//! into per-resource, per-tenant tokens; `graph`, `arm` and `devops` are one module per
+//! resource family over both. This crate does not plan or sequence changes (the engine does)
+//! and does not print anything (callers render errors with `help()`).
+
+pub mod auth;
+pub mod cloud_spec;
+pub mod error;
+pub mod error_parse;
+pub mod paging;
+pub mod redact;
+pub mod replication;
+pub mod retry;
+pub mod secret;
+pub mod transport;
+
+pub use auth::{AuthError, Resource, TokenSource};
+pub use cloud_spec::resolve_cloud;
+pub use error::{AzureError, ErrorCode, Service, ServiceError};
+pub use replication::{ConsistencyPolicy, ReplicationObserver, ReplicationWait, retry_until_replicated};
+pub use retry::RetryPolicy;
+pub use secret::{AccessToken, RefreshToken, Secret};
+pub use transport::{ApiRequest, ApiResponse, AzureHttp, HttpConfig};

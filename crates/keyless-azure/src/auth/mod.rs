@@ -1,0 +1,148 @@
+//! Sign-in and tokens: browser (auth code + PKCE), device code, Azure CLI; per-tenant,
+//! per-resource access tokens from one refresh token.
+//!
+//! Everything that needs a token asks a [`TokenSource`] for a `(Resource, tenant)` pair. A
+//! [`Session`] is the real one; [`StaticTokenSource`] serves fixed tokens (tests, pipelines).
+//! This module does not call Graph, ARM or Azure DevOps APIs except to discover an
+//! organization's tenant.
+
+mod error;
+
+use std::collections::HashMap;
+use std::fmt;
+
+use futures::future::BoxFuture;
+use keyless_core::{CloudProfile, Guid};
+use serde::{Deserialize, Serialize};
+
+pub use error::AuthError;
+
+use crate::error::Service;
+use crate::secret::AccessToken;
+
+/// The Azure CLI's public client id: pre-consented in every tenant, so it works without an
+/// app registration. Microsoft recommends registering your own public client instead
+/// (contract §2.7); pass it with `--client-id`.
+pub const DEFAULT_CLIENT_ID: &str = "04b07795-8ddb-461a-bbee-02f9e1bf7b46";
+
+/// The authority for the first sign-in: work and school accounts of any tenant.
+pub const ORGANIZATIONS: &str = "organizations";
+
+/// Microsoft Graph's well-known application id, which Graph tokens may carry as `aud`.
+const GRAPH_APP_ID: &str = "00000003-0000-0000-c000-000000000000";
+
+/// A resource Keyless needs tokens for; each token names exactly one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Resource {
+    Graph,
+    Arm,
+    DevOps,
+}
+
+impl fmt::Display for Resource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Resource::Graph => "Microsoft Graph",
+            Resource::Arm => "Azure Resource Manager",
+            Resource::DevOps => "Azure DevOps",
+        })
+    }
+}
+
+impl Resource {
+    pub const ALL: [Resource; 3] = [Resource::Graph, Resource::Arm, Resource::DevOps];
+
+    /// The `.default` scope for this resource in `cloud`.
+    pub fn scope(self, cloud: &CloudProfile) -> String {
+        match self {
+            Resource::Graph => cloud.graph_scope(),
+            Resource::Arm => cloud.arm_scope(),
+            Resource::DevOps => cloud.devops_scope(),
+        }
+    }
+
+    pub fn service(self) -> Service {
+        match self {
+            Resource::Graph => Service::Graph,
+            Resource::Arm => Service::Arm,
+            Resource::DevOps => Service::DevOps,
+        }
+    }
+
+    pub(crate) fn cli_resource_hint(self) -> &'static str {
+        match self {
+            Resource::Graph => "https://graph.microsoft.com",
+            Resource::Arm => "https://management.azure.com",
+            Resource::DevOps => "499b84ac-1321-427f-aa17-267ca6975798",
+        }
+    }
+
+    /// Audience values a token for this resource carries in `cloud`.
+    fn audiences(self, cloud: &CloudProfile) -> Vec<String> {
+        let trim = |s: &str| s.trim_end_matches('/').to_ascii_lowercase();
+        match self {
+            Resource::Graph => vec![trim(&cloud.graph), GRAPH_APP_ID.into(), "https://graph.microsoft.com".into()],
+            Resource::Arm => vec![
+                trim(&cloud.resource_manager),
+                "https://management.azure.com".into(),
+                "https://management.core.windows.net".into(),
+            ],
+            Resource::DevOps => vec![cloud.devops_resource_id.to_string()],
+        }
+    }
+
+    /// Refuses, before sending, a token that has expired or was issued for another of
+    /// Keyless's resources. Unknown audiences pass: the service is the judge of those.
+    pub fn check_token(self, cloud: &CloudProfile, token: &AccessToken) -> Result<(), AuthError> {
+        if token.expires_within(std::time::Duration::ZERO) {
+            return Err(AuthError::TokenExpired { resource: self });
+        }
+        let Some(audience) = token.audience() else { return Ok(()) };
+        let normalized = audience.trim_end_matches('/').to_ascii_lowercase();
+        let other_resource = Resource::ALL
+            .into_iter()
+            .filter(|r| *r != self)
+            .any(|r| r.audiences(cloud).contains(&normalized) && !self.audiences(cloud).contains(&normalized));
+        if other_resource {
+            return Err(AuthError::WrongResource { resource: self, audience });
+        }
+        Ok(())
+    }
+}
+
+/// Anything that can hand out an access token for one resource in one tenant
+/// (`None` = the signed-in account's home tenant).
+///
+/// Written with a boxed future (rather than `async fn`) so it can be used as
+/// `Arc<dyn TokenSource>`.
+pub trait TokenSource: Send + Sync {
+    fn token(&self, resource: Resource, tenant: Option<Guid>) -> BoxFuture<'_, Result<AccessToken, AuthError>>;
+}
+
+/// Fixed tokens per resource, whatever the tenant: for tests and for tokens handed in by
+/// a pipeline.
+#[derive(Debug, Clone, Default)]
+pub struct StaticTokenSource {
+    tokens: HashMap<Resource, AccessToken>,
+}
+
+impl StaticTokenSource {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn with(mut self, resource: Resource, token: AccessToken) -> Self {
+        self.tokens.insert(resource, token);
+        self
+    }
+}
+
+impl TokenSource for StaticTokenSource {
+    fn token(&self, resource: Resource, _tenant: Option<Guid>) -> BoxFuture<'_, Result<AccessToken, AuthError>> {
+        let found = self.tokens.get(&resource).cloned();
+        Box::pin(async move {
+            found.ok_or_else(|| AuthError::NotSignedIn(Some(format!("no token was given for {resource}"))))
+        })
+    }
+}
