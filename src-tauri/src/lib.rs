@@ -1,0 +1,58 @@
+//! The Keyless desktop shell: a Tauri window around `keyless-desktop`'s controller.
+//!
+//! This crate only wires things together: every command is one line in `commands`, the product
+//! logic lives in `keyless-desktop`, the wire types in `keyless-ipc`. No other crate depends on
+//! Tauri.
+
+mod commands;
+mod navigation;
+
+use keyless_desktop::{CloudSetting, CloudSettingError, Controller};
+use tauri::Runtime;
+use tauri_plugin_window_state::StateFlags;
+
+/// Why the app could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("KEYLESS_CLOUD cannot be used: {0}")]
+    Cloud(#[from] CloudSettingError),
+    #[error("the window could not be opened: {0}")]
+    Window(#[from] tauri::Error),
+}
+
+impl StartError {
+    /// What the user can do about it.
+    pub fn help(&self) -> String {
+        match self {
+            StartError::Cloud(error) => error.help(),
+            StartError::Window(_) => {
+                "check that a graphical session is running (DISPLAY or WAYLAND_DISPLAY is set) and that the \
+                 WebKitGTK 4.1 runtime is installed (apt-get install libwebkit2gtk-4.1-0)"
+                    .into()
+            }
+        }
+    }
+}
+
+/// Opens the window and runs until it is closed.
+pub fn run() -> Result<(), StartError> {
+    let controller = Controller::new(CloudSetting::from_env()?);
+    // Only the size, position and maximized state are remembered: a window restored as hidden or
+    // without decorations would look broken.
+    let window_state = tauri_plugin_window_state::Builder::default()
+        .with_state_flags(StateFlags::SIZE | StateFlags::POSITION | StateFlags::MAXIMIZED)
+        .build();
+    shell(tauri::Builder::default(), controller).plugin(window_state).run(tauri::generate_context!())?;
+    Ok(())
+}
+
+/// Everything the window needs besides the runtime, so tests can build it on the mock runtime.
+fn shell<R: Runtime>(builder: tauri::Builder<R>, controller: Controller) -> tauri::Builder<R> {
+    builder
+        .plugin(navigation::guard())
+        .manage(controller)
+        .invoke_handler(tauri::generate_handler![commands::session_status])
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,80 @@
+//! Keeps the window on the app's own pages: no remote content ever loads in it.
+//!
+//! A link to Microsoft's documentation opens in the user's browser instead; any other navigation
+//! away from the app is refused.
+
+use tauri::{Runtime, Url, plugin::TauriPlugin};
+
+/// Hosts whose https pages the UI links to as "learn more".
+const DOCUMENTATION_HOSTS: &[&str] = &["learn.microsoft.com"];
+
+pub(crate) fn guard<R: Runtime>() -> TauriPlugin<R> {
+    tauri::plugin::Builder::new("navigation-guard")
+        .on_navigation(|_webview, url| match classify(url) {
+            Destination::App => true,
+            Destination::Documentation => {
+                // Opening the browser is best effort: the link text shows the address to copy.
+                if let Err(error) = open::that_detached(url.as_str()) {
+                    eprintln!("keyless: could not open {url} in the browser: {error}");
+                }
+                false
+            }
+            Destination::Refused => false,
+        })
+        .build()
+}
+
+#[derive(Debug, PartialEq, Eq)]
+enum Destination {
+    App,
+    Documentation,
+    Refused,
+}
+
+fn classify(url: &Url) -> Destination {
+    let host = url.host_str().unwrap_or_default();
+    match url.scheme() {
+        // The embedded UI: tauri://localhost on Linux and macOS, http://tauri.localhost on Windows.
+        "tauri" if host == "localhost" => Destination::App,
+        "http" if host == "tauri.localhost" => Destination::App,
+        // The Vite dev server of a build without the custom-protocol feature (tauri.conf.json devUrl).
+        "http" if host == "127.0.0.1" && url.port() == Some(5173) => Destination::App,
+        "https" if DOCUMENTATION_HOSTS.contains(&host) => Destination::Documentation,
+        _ => Destination::Refused,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(url: &str, expected: Destination) {
+        assert_eq!(classify(&url.parse().unwrap()), expected, "{url}");
+    }
+
+    #[test]
+    fn app_pages_stay_in_the_window() {
+        check("tauri://localhost/", Destination::App);
+        check("tauri://localhost/index.html#welcome", Destination::App);
+        check("http://tauri.localhost/", Destination::App);
+        check("http://127.0.0.1:5173/", Destination::App);
+    }
+
+    #[test]
+    fn documentation_opens_in_the_browser() {
+        check(
+            "https://learn.microsoft.com/azure/devops/pipelines/library/connect-to-azure",
+            Destination::Documentation,
+        );
+    }
+
+    #[test]
+    fn everything_else_is_refused() {
+        check("http://learn.microsoft.com/", Destination::Refused);
+        check("https://example.com/", Destination::Refused);
+        check("https://learn.microsoft.com.example.com/", Destination::Refused);
+        check("http://127.0.0.1:8080/", Destination::Refused);
+        check("tauri://elsewhere/", Destination::Refused);
+        check("file:///etc/passwd", Destination::Refused);
+    }
+}

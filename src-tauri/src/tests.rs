@@ -1,0 +1,80 @@
+//! Shell tests on Tauri's mock runtime: the command is wired, allowed by its capability, and
+//! nothing else is.
+
+use keyless_desktop::{CloudSetting, Controller};
+use keyless_ipc::{SessionStatus, commands};
+use tauri::{
+    ipc::{CallbackFn, InvokeBody},
+    test::{INVOKE_KEY, MockRuntime, get_ipc_response, mock_builder},
+    webview::InvokeRequest,
+};
+
+/// On Linux the embedded UI is served from tauri://localhost; capabilities apply to that origin.
+const APP_ORIGIN: &str = "tauri://localhost";
+
+fn invoke(command: &str, origin: &str) -> Result<tauri::ipc::InvokeResponseBody, serde_json::Value> {
+    let app = super::shell(mock_builder(), Controller::new(CloudSetting::Demo))
+        .build(tauri::generate_context!())
+        .expect("the shell builds on the mock runtime");
+    let webview = tauri::WebviewWindowBuilder::<MockRuntime, _>::new(&app, "main", Default::default())
+        .build()
+        .expect("the main window opens");
+    get_ipc_response(
+        &webview,
+        InvokeRequest {
+            cmd: command.into(),
+            callback: CallbackFn(0),
+            error: CallbackFn(1),
+            url: origin.parse().unwrap(),
+            body: InvokeBody::default(),
+            headers: Default::default(),
+            invoke_key: INVOKE_KEY.to_string(),
+        },
+    )
+}
+
+#[test]
+fn session_status_answers_signed_out_on_the_demo_cloud() {
+    let status: SessionStatus = invoke(commands::SESSION_STATUS, APP_ORIGIN).unwrap().deserialize().unwrap();
+    assert!(status.cloud.is_demo);
+    assert_eq!(status.account, None);
+}
+
+#[test]
+fn commands_outside_the_capability_are_refused() {
+    let refusal = invoke("plugin:window-state|save_window_state", APP_ORIGIN).unwrap_err();
+    assert!(refusal.to_string().contains("not allowed"), "{refusal}");
+}
+
+#[test]
+fn remote_pages_cannot_call_commands() {
+    let refusal = invoke(commands::SESSION_STATUS, "https://example.com").unwrap_err();
+    assert!(refusal.to_string().contains("not allowed"), "{refusal}");
+}
+
+#[test]
+fn capability_lists_exactly_the_ipc_commands() {
+    let capability: serde_json::Value =
+        serde_json::from_str(include_str!("../capabilities/default.json")).expect("capability is JSON");
+    let listed: Vec<&str> =
+        capability["permissions"].as_array().unwrap().iter().map(|permission| permission.as_str().unwrap()).collect();
+    let expected: Vec<String> = commands::ALL.iter().map(|command| commands::permission_for(command)).collect();
+    assert_eq!(listed, expected);
+    assert!(listed.iter().all(|permission| !permission.contains('*')), "no wildcard permissions");
+}
+
+#[test]
+fn content_security_policy_forbids_remote_content() {
+    let config: serde_json::Value =
+        serde_json::from_str(include_str!("../tauri.conf.json")).expect("tauri.conf.json is JSON");
+    let csp = &config["app"]["security"]["csp"];
+    assert_eq!(csp["default-src"], "'self'");
+    assert_eq!(csp["script-src"], "'self'");
+    assert_eq!(csp["connect-src"], "ipc: http://ipc.localhost");
+    assert_eq!(csp["object-src"], "'none'");
+    let window = &config["app"]["windows"][0];
+    assert_eq!(
+        (window["title"].as_str(), window["minWidth"].as_u64(), window["minHeight"].as_u64()),
+        (Some("Keyless"), Some(960), Some(640))
+    );
+}
