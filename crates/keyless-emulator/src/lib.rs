@@ -1,1 +1,195 @@
-//! Placeholder until this crate is written.
+//! keyless-emulator: a stateful, strict local fake of every Entra, Microsoft Graph, Azure
+//! Resource Manager and Azure DevOps endpoint Keyless uses, on one loopback port.
+//!
+//! Services are chosen by path prefix (`/login`, `/graph`, `/arm`, `/ado/{org}`,
+//! `/vssps/{org}`, `/vsaex/{org}`, `/app-vssps`), exactly as
+//! [`keyless_core::CloudProfile::for_emulator`] lays them out. `/_emulator/*` is the test
+//! control surface. The emulator binds 127.0.0.1 only and never talks to Azure.
+//!
+//! It does not emulate anything Keyless does not call, has no real cryptography, and keeps
+//! no state across runs.
+
+mod arm;
+pub mod assumptions;
+mod catalog;
+mod control;
+mod devops;
+mod entra;
+mod faults;
+mod graph;
+mod http;
+pub mod scenario;
+mod state;
+mod tokens;
+
+use std::{net::SocketAddr, sync::Arc, time::Duration};
+
+use axum::{
+    Router,
+    routing::{any, get, post},
+};
+use keyless_core::CloudProfile;
+use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
+
+pub use faults::{FaultConfig, FaultKind, FaultService, InjectedFault};
+pub use scenario::{Scenario, ScenarioError, demo_ids, minimal_ids};
+
+/// How to run an emulator. `Default` gives the demo scenario on an ephemeral port, no faults
+/// and a small replication delay.
+#[derive(Debug, Clone)]
+pub struct EmulatorConfig {
+    /// 0 = an ephemeral port.
+    pub port: u16,
+    pub scenario: Scenario,
+    /// Latency added to every service request.
+    pub latency_ms: u64,
+    /// Probability of an injected 429/503/slow-down per service request.
+    pub fault_rate: f64,
+    /// Seeds fault injection and the ids of new objects.
+    pub seed: u64,
+    /// How long new apps and service principals take to reach Graph, ARM and Azure DevOps.
+    pub replication_delay: Duration,
+    /// How long a new (or deleted) FIC takes to affect token exchange.
+    pub fic_propagation_delay: Duration,
+    /// Device codes are approved on the second poll.
+    pub device_code_auto_approve: bool,
+    /// Polling interval the device code endpoint asks for (slow_down below it).
+    pub device_code_interval: Duration,
+    pub device_code_lifetime: Duration,
+    /// Lifetime of access tokens (Entra: about an hour). Zero makes every token expired.
+    pub access_token_lifetime: Duration,
+    /// Simulated work of a managed identity FIC write; a second write to the same identity in
+    /// this window gets 409 Conflict.
+    pub fic_write_hold: Duration,
+}
+
+impl Default for EmulatorConfig {
+    fn default() -> Self {
+        EmulatorConfig {
+            port: 0,
+            scenario: Scenario::demo(),
+            latency_ms: 0,
+            fault_rate: 0.0,
+            seed: 1,
+            replication_delay: Duration::from_millis(1500),
+            fic_propagation_delay: Duration::from_millis(1500),
+            device_code_auto_approve: true,
+            device_code_interval: Duration::from_secs(1),
+            device_code_lifetime: Duration::from_secs(900),
+            access_token_lifetime: Duration::from_secs(3600),
+            fic_write_hold: Duration::from_millis(25),
+        }
+    }
+}
+
+/// Why the emulator could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum EmulatorError {
+    #[error("cannot listen on 127.0.0.1:{port}: {source}")]
+    Bind { port: u16, source: std::io::Error },
+    #[error(transparent)]
+    Scenario(#[from] ScenarioError),
+}
+
+/// A running emulator. Dropping it leaves the server running until the runtime ends; call
+/// [`RunningEmulator::shutdown`] to stop it.
+#[derive(Debug)]
+pub struct RunningEmulator {
+    addr: SocketAddr,
+    emulator: Arc<state::Emulator>,
+    stop: Option<oneshot::Sender<()>>,
+    server: JoinHandle<()>,
+}
+
+/// Starts the emulator on 127.0.0.1.
+pub async fn start(config: EmulatorConfig) -> Result<RunningEmulator, EmulatorError> {
+    config.scenario.validate()?;
+    let port = config.port;
+    let listener =
+        TcpListener::bind(("127.0.0.1", port)).await.map_err(|source| EmulatorError::Bind { port, source })?;
+    let addr = listener.local_addr().map_err(|source| EmulatorError::Bind { port, source })?;
+    let base_url = format!("http://{addr}");
+    let emulator = Arc::new(state::Emulator::new(config, base_url));
+    let app = router(emulator.clone());
+    let (stop, stopped) = oneshot::channel::<()>();
+    let server = tokio::spawn(async move {
+        let serve = axum::serve(listener, app).with_graceful_shutdown(async {
+            let _ = stopped.await;
+        });
+        if let Err(error) = serve.await {
+            tracing::error!(%error, "emulator server stopped with an error");
+        }
+    });
+    tracing::info!(%addr, scenario = %emulator.config.scenario.name, "emulator listening");
+    Ok(RunningEmulator { addr, emulator, stop: Some(stop), server })
+}
+
+fn router(emulator: Arc<state::Emulator>) -> Router {
+    Router::new()
+        .route("/.well-known/keyless-cloud.json", get(control::cloud_profile))
+        .route("/_emulator/state", get(control::state))
+        .route("/_emulator/faults", get(control::get_faults).put(control::put_faults))
+        .route("/_emulator/reset", post(control::reset))
+        .route("/login/{*rest}", any(entra::handle))
+        .route("/graph/{*rest}", any(graph::handle))
+        .route("/arm/{*rest}", any(arm::handle))
+        .route("/ado/{*rest}", any(devops::handle_ado))
+        .route("/vssps/{*rest}", any(devops::handle_vssps))
+        .route("/vsaex/{*rest}", any(devops::handle_vsaex))
+        .route("/app-vssps/{*rest}", any(devops::handle_profile))
+        .fallback(control::not_found)
+        .layer(axum::middleware::from_fn_with_state(emulator.clone(), faults::layer))
+        .with_state(emulator)
+}
+
+impl RunningEmulator {
+    /// `http://127.0.0.1:PORT`, without a trailing slash.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub fn port(&self) -> u16 {
+        self.addr.port()
+    }
+
+    /// The cloud profile that points every service at this emulator.
+    pub fn cloud_profile(&self) -> CloudProfile {
+        CloudProfile::for_emulator(&self.base_url())
+    }
+
+    /// The whole state as JSON (the same document `GET /_emulator/state` returns).
+    pub fn state_snapshot(&self) -> serde_json::Value {
+        control::snapshot(&self.emulator)
+    }
+
+    /// Replaces the fault configuration (and restarts its random sequence).
+    pub fn set_faults(&self, faults: FaultConfig) {
+        self.emulator.faults.set(faults);
+    }
+
+    /// Puts the world back to the scenario.
+    pub fn reset(&self) {
+        self.emulator.reset();
+    }
+
+    /// Stops accepting requests and waits for the server to finish.
+    pub async fn shutdown(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        let _ = (&mut self.server).await;
+    }
+
+    /// Runs until Ctrl-C (then shuts down) or until the server ends.
+    pub async fn wait(mut self) {
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {
+                if let Some(stop) = self.stop.take() {
+                    let _ = stop.send(());
+                }
+                let _ = (&mut self.server).await;
+            }
+            _ = &mut self.server => {}
+        }
+    }
+}

@@ -1,0 +1,162 @@
+//! Every place where the real behaviour is unknown and the emulator had to choose. Handlers
+//! use the constants and functions below, so a correction is made here once.
+//!
+//! The contract (`azure-contract.md`) tags these UNVERIFIED, INFERRED or "open"; each item
+//! says what the emulator does.
+//!
+//! 1. **21st FIC on an app registration**: 400, code `Request_BadRequest`, message
+//!    [`graph_fic_limit_message`]. On a managed identity: 400, code `BadRequest`,
+//!    [`arm_fic_limit_message`].
+//! 2. **Duplicate FIC name on an app**: **400** `Request_MultipleObjectsWithSameKeyValue`
+//!    "FederatedIdentityCredential with name {n} already exists." (one report says 409).
+//! 3. **Graph FIC validation errors** (bad name, not exactly one audience, missing issuer or
+//!    subject, value over 600 characters): 400 `Request_BadRequest` "Invalid value specified
+//!    for property '{p}' of resource 'FederatedIdentityCredential'."
+//! 4. **Managed identity FIC error codes**: the messages are documented, the codes are not:
+//!    `BadRequest` for the 400s, `MethodNotAllowed` for the 405 in unsupported regions,
+//!    `ConcurrentFederatedIdentityCredentialsWritesForSingleManagedIdentity` for the 409, and
+//!    `ParentResourceNotFound` for the missing parent (with the documented message).
+//! 5. **Service principal creation during replication** alternates the two real errors: odd
+//!    attempts get the 400 "does not reference a valid application object", even attempts
+//!    the 403 "backing application ... must in the local tenant".
+//! 6. **WorkloadIdentityUser ("Azure DevOps" connection) body**: `url` =
+//!    `https://dev.azure.com/{targetOrg}/`, and `data.organizationUrl` (same value) only when the
+//!    target organization differs from the connection's own. The subject is the Entra subject
+//!    of the connection's own organization and id, like azurerm.
+//! 7. **Finishing a draft**: `PUT` with `isReady: true` and no `data.isDraft`. The emulator does
+//!    not test the connection on that PUT.
+//! 8. **Azure DevOps issuer → Entra issuer conversion**: a plain `PUT` whose body carries
+//!    `data.workloadIdentityFederationIssuerType` or
+//!    `authorization.parameters.workloadIdentityFederationIssuerType` = `"EntraID"`. The issuer
+//!    type of the old issuer is written [`ISSUER_TYPE_DEVOPS`] (`"AzureDevOps"`).
+//! 9. **Service connection name**: at most [`MAX_CONNECTION_NAME_LEN`] (256) characters; a
+//!    duplicate name in a project is a 400 [`duplicate_connection_message`].
+//! 10. **Missing serviceEndpointProjectReferences**: 400 `ArgumentException` with
+//!     [`MISSING_PROJECT_REFERENCES`].
+//! 11. **Secret → WIF conversion** (`operation=ConvertAuthenticationScheme`): automatic-mode,
+//!     unshared azurerm connections convert and Azure DevOps writes the FIC on the app itself
+//!     (it owns it). Manual-mode ones convert only when a FIC with the new issuer and subject
+//!     already exists on the identity (contract §6.9 step 4); otherwise 400
+//!     [`conversion_needs_fic_message`]. Shared ones: 400 [`CONVERSION_SHARED_MESSAGE`].
+//!     Revert: only automatic ones, only before `data.revertSchemeDeadline` (7 days).
+//! 12. **Deleting a WIF connection while a FIC still accepts its tokens** is refused with 400
+//!     [`delete_blocked_message`]. A deleted FIC keeps "working" for the FIC propagation delay.
+//! 13. **TestConnection failures**: HTTP 200, `statusCode: "badRequest"`, and `errorMessage`
+//!     = [`test_connection_failure`] around the AADSTS/TF/VS text. Texts of AADSTS700211,
+//!     700213 and 7002138 beyond their documented first sentence are inferred.
+//!     For an azurerm connection without a role on its scope the message quotes ARM's
+//!     SubscriptionNotFound answer (what a principal without any role sees).
+//! 14. **ServicePrincipalEntitlements failures** are all HTTP 200 with `isSuccess: false` and
+//!     `operationResult.errors = [{key, value}]`, including "Access Denied ... Add Users" for
+//!     a caller who is not a Project Collection Administrator. The `key` is
+//!     [`ENTITLEMENT_ERROR_KEY`].
+//! 15. **Azure DevOps api-version errors**: missing → `VssVersionNotSpecifiedException`,
+//!     unparsable → `VssInvalidApiVersionException`, above 7.2 → `VssVersionOutOfRangeException`,
+//!     a preview-only resource (or 7.2) without `-preview` → `VssInvalidPreviewVersionException`.
+//!     `connectionData` accepts a request without api-version (real clients send none).
+//! 16. **Unknown Azure DevOps organization**: 404 WrappedException [`unknown_org_message`]
+//!     without `X-VSS-ResourceTenant`.
+//! 17. **GET of a service connection that does not exist**: HTTP 200 with body `null`
+//!     (Azure DevOps answers a missing endpoint id without an error; clients check `id`).
+//! 18. **PKCE**: required. Missing `code_challenge` redirects with `invalid_request`
+//!     AADSTS900144; a method other than S256 with [`PKCE_METHOD_MESSAGE`].
+//! 19. **Two resources in one request** are refused at the token endpoint (all grants), not at
+//!     authorize, where consent for several resources is normal.
+//! 20. **Refresh tokens** rotate on every use; the old one keeps working until it expires.
+//! 21. **Device code**: approved by the scenario's default user; the first poll is always
+//!     `authorization_pending`.
+//! 22. **Graph `signInAudience` default** when omitted: `AzureADMyOrg` (newer docs).
+//! 23. **accounts?memberId=** of another user: an empty list. Organizations are listed only for
+//!     the token's tenant.
+//! 24. **Page sizes**: Graph 100 (`$top` honoured up to 999), ARM subscriptions
+//!     [`ARM_PAGE_SIZE`], Azure DevOps projects 100 by default (`$top`), Azure DevOps Graph
+//!     groups and service principals [`DEVOPS_GRAPH_PAGE_SIZE`] per raw page (pages can be
+//!     empty after filtering, with a continuation token).
+//! 25. **WorkloadIdentityUser TestConnection**: needs an entitlement in the target organization
+//!     (TF401444) and, when the target is the connection's own organization, membership of a
+//!     group of the connection's project (VS800075).
+//! 26. **Role assignments**: PrincipalNotFound only when `principalType` is missing or not
+//!     `ServicePrincipal` while the principal replicates, or when it does not exist and no
+//!     `principalType` was sent.
+//! 27. **Azure DevOps 401 bodies**: `TF400813` texts in a WrappedException
+//!     (`UnauthorizedRequestException`).
+//! 28. **Managed identity api-versions**: only 2023-01-31 and 2024-11-30 (the versions Keyless
+//!     uses); `isolationScope` appears only in 2024-11-30 bodies.
+//! 29. **Pipeline permissions PATCH** accepts pipeline ids without checking they exist.
+//! 30. **Creating a connection as a project Reader**: 403 [`endpoint_create_denied_message`].
+
+/// `workloadIdentityFederationIssuerType` of Entra-issuer connections (observed).
+pub const ISSUER_TYPE_ENTRA: &str = "EntraID";
+/// `workloadIdentityFederationIssuerType` of Azure DevOps-issuer connections (assumed).
+pub const ISSUER_TYPE_DEVOPS: &str = "AzureDevOps";
+
+pub const MAX_CONNECTION_NAME_LEN: usize = keyless_core::names::MAX_CONNECTION_NAME_LEN;
+
+pub const ARM_PAGE_SIZE: usize = 2;
+pub const DEVOPS_GRAPH_PAGE_SIZE: usize = 5;
+pub const GRAPH_DEFAULT_PAGE_SIZE: usize = 100;
+pub const DEVOPS_PROJECTS_DEFAULT_TOP: usize = 100;
+
+pub const ENTITLEMENT_ERROR_KEY: &str = "5000";
+
+pub const PKCE_METHOD_MESSAGE: &str =
+    "AADSTS501491: Invalid code_challenge_method. Only 'S256' is supported for this application.";
+
+pub const MISSING_PROJECT_REFERENCES: &str =
+    "ServiceEndpointProjectReferences cannot be null or empty. Provide at least one project reference.";
+
+pub const CONVERSION_SHARED_MESSAGE: &str = "Service connection shared across projects cannot be converted. Convert it in the project that owns it after removing the shares, or create a new service connection.";
+
+pub fn graph_fic_limit_message() -> String {
+    format!(
+        "The number of federated identity credentials on this application cannot exceed {}.",
+        keyless_core::federation::MAX_FICS_PER_IDENTITY
+    )
+}
+
+pub fn arm_fic_limit_message() -> String {
+    format!(
+        "Too many Federated Identity Credentials are written to this Managed Identity. The maximum is {}.",
+        keyless_core::federation::MAX_FICS_PER_IDENTITY
+    )
+}
+
+pub fn graph_fic_invalid_property(property: &str) -> String {
+    format!("Invalid value specified for property '{property}' of resource 'FederatedIdentityCredential'.")
+}
+
+pub fn duplicate_connection_message(name: &str) -> String {
+    format!("A service connection with name '{name}' already exists in this project. Choose a different name.")
+}
+
+pub fn conversion_needs_fic_message(issuer: &str, subject: &str) -> String {
+    format!(
+        "Azure DevOps could not create the federated credential on the identity, because it did not create the identity. Create a federated credential with Issuer '{issuer}', Subject identifier '{subject}' and Audience 'api://AzureADTokenExchange' on the identity, then try again."
+    )
+}
+
+pub fn revert_not_allowed_message(name: &str) -> String {
+    format!(
+        "The service connection '{name}' can no longer be reverted to its secret: the revert window of seven days has passed or the connection was not converted by Azure DevOps. Create a new secret manually."
+    )
+}
+
+pub fn delete_blocked_message(name: &str, identity: &str, issuer: &str, subject: &str) -> String {
+    format!(
+        "Service connection '{name}' could not be deleted because a federated identity credential on identity '{identity}' still accepts its tokens (Issuer '{issuer}', Subject '{subject}'). Remove the federated credential, wait for the change to propagate, then delete the service connection again."
+    )
+}
+
+pub fn test_connection_failure(inner: &str) -> String {
+    format!("Failed to obtain the Json Web Token(JWT) using service principal client ID. Exception Message: {inner}")
+}
+
+pub fn unknown_org_message(org: &str) -> String {
+    format!("VS800075: The organization '{org}' does not exist, or you do not have permission to access it.")
+}
+
+pub fn endpoint_create_denied_message(project: &str) -> String {
+    format!(
+        "Access denied. You need the Creator or Administrator role on service connections in project '{project}' to create a service connection."
+    )
+}
