@@ -1,0 +1,163 @@
+//! Command-line arguments: every command, flag and environment variable `keyless` accepts.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "keyless",
+    version,
+    about = "Zero-secret Azure DevOps service connections through workload identity federation",
+    long_about = "Keyless signs you in once, then creates or selects an Entra identity, adds it to Azure DevOps \
+organizations and projects, and creates service connections with matching federated credentials: no \
+personal access tokens, no client secrets.\n\nWithout --cloud or KEYLESS_CLOUD, commands talk to Azure public \
+cloud. `keyless emulator` starts a local demo cloud; point other commands at it with --cloud http://127.0.0.1:PORT."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Output format: text for people, json for scripts (one JSON document, or JSON lines for progress).
+    #[arg(long, global = true, value_enum, default_value_t = OutputFormat::Text, env = "KEYLESS_OUTPUT")]
+    pub output: OutputFormat,
+    /// Log details to stderr (-v: requests, -vv: everything). Tokens are never logged.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    Text,
+    Json,
+}
+
+/// How commands that need Azure sign in.
+#[derive(Debug, Clone, Args)]
+pub struct AzureArgs {
+    /// public, usgov, china, a cloud profile JSON file, or an emulator URL (http://127.0.0.1:PORT).
+    #[arg(long, env = "KEYLESS_CLOUD")]
+    pub cloud: Option<String>,
+    /// Sign-in method.
+    #[arg(long, value_enum, default_value_t = AuthMethod::Browser, env = "KEYLESS_AUTH")]
+    pub auth: AuthMethod,
+    /// Tenant to sign in to (GUID or domain); `organizations` when absent.
+    #[arg(long, env = "KEYLESS_TENANT")]
+    pub tenant: Option<String>,
+    /// Public client (application) id to sign in with; see README, "Registering your own client".
+    #[arg(long, env = "KEYLESS_CLIENT_ID")]
+    pub client_id: Option<String>,
+    /// Keep the refresh token in the OS keyring so later commands sign in without a prompt.
+    #[arg(long)]
+    pub remember: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AuthMethod {
+    /// System browser with authorization code + PKCE and a loopback redirect.
+    Browser,
+    /// A code to enter at the verification URL, from any device.
+    DeviceCode,
+    /// Reuse an existing `az login`.
+    AzureCli,
+}
+
+#[derive(Debug, Args)]
+pub struct SetupFileArgs {
+    /// The setup file (TOML); see README, "Setup file" and examples/.
+    #[arg(short = 'f', long = "file")]
+    pub file: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct StateDirArgs {
+    /// Where run journals live (default: $XDG_STATE_HOME/keyless/runs).
+    #[arg(long, env = "KEYLESS_STATE_DIR")]
+    pub state_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Sign in and show who you are; with --remember, later commands reuse the sign-in.
+    Login(AzureArgs),
+    /// Forget a remembered sign-in (removes the refresh token from the OS keyring).
+    Logout(AzureArgs),
+    /// Show the signed-in account, its tenant and the cloud.
+    Whoami(AzureArgs),
+    /// List the Azure DevOps organizations you can reach: name, id, tenant, project count.
+    Orgs(AzureArgs),
+    /// Show what `apply` would change, without changing anything.
+    Plan {
+        #[command(flatten)]
+        azure: AzureArgs,
+        #[command(flatten)]
+        setup: SetupFileArgs,
+    },
+    /// Make the setup true: create or reuse every step of the plan, resuming an unfinished run.
+    Apply {
+        #[command(flatten)]
+        azure: AzureArgs,
+        #[command(flatten)]
+        setup: SetupFileArgs,
+        #[command(flatten)]
+        state: StateDirArgs,
+        /// Apply without asking for confirmation.
+        #[arg(long, short = 'y')]
+        yes: bool,
+        /// Write the run report (Markdown and JSON) and hand-off packs to this directory.
+        #[arg(long)]
+        report_dir: Option<PathBuf>,
+    },
+    /// Remove what a run created, newest first, and nothing it did not create.
+    Rollback {
+        #[command(flatten)]
+        azure: AzureArgs,
+        #[command(flatten)]
+        state: StateDirArgs,
+        /// The run to undo (see `keyless runs`).
+        run: String,
+        #[arg(long, short = 'y')]
+        yes: bool,
+    },
+    /// Complete draft connections once their identity's owner has created the credentials.
+    Finish {
+        #[command(flatten)]
+        azure: AzureArgs,
+        #[command(flatten)]
+        state: StateDirArgs,
+        run: String,
+    },
+    /// List runs from the journal.
+    Runs {
+        #[command(flatten)]
+        state: StateDirArgs,
+    },
+    /// Print the JSON Schema of the setup file.
+    Schema,
+    /// Run the local demo cloud (an emulator of Entra, Graph, ARM and Azure DevOps) on loopback.
+    Emulator(EmulatorArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct EmulatorArgs {
+    /// Port on 127.0.0.1 (0 picks a free one).
+    #[arg(long, default_value_t = 7780)]
+    pub port: u16,
+    /// Scenario file (TOML) to seed tenants, organizations and connections; the demo by default.
+    #[arg(long)]
+    pub scenario: Option<PathBuf>,
+    /// Latency added to every request, in milliseconds.
+    #[arg(long, default_value_t = 0)]
+    pub latency_ms: u64,
+    /// Probability (0-1) of an injected 429, 503 or slow-down per request.
+    #[arg(long, default_value_t = 0.0)]
+    pub fault_rate: f64,
+    /// Seed for fault injection and new ids, so runs repeat exactly.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+}
