@@ -40,17 +40,19 @@ export async function startSession(base, application) {
   };
   return {
     text: async (css) => command(base, "GET", `${prefix}/element/${await element(css)}/text`),
-    /** Polls `css` until its text matches `pattern`; returns the text. */
+    /**
+     * Polls the `textContent` of `css` until it matches `pattern`; returns it. `textContent` rather
+     * than WebDriver's rendered text, because the live region is visually hidden.
+     */
     waitForText: async (css, pattern, timeoutMs) => {
       const deadline = Date.now() + timeoutMs;
       let last = "";
       while (Date.now() < deadline) {
-        try {
-          last = await command(base, "GET", `${prefix}/element/${await element(css)}/text`);
-          if (pattern.test(last)) return last;
-        } catch {
-          // The element may not exist yet while React renders; poll again.
-        }
+        last = await command(base, "POST", `${prefix}/execute/sync`, {
+          script: "return document.querySelector(arguments[0])?.textContent ?? ''",
+          args: [css],
+        });
+        if (pattern.test(last)) return last;
         await new Promise((resolve) => setTimeout(resolve, 200));
       }
       throw new Error(`${css} never matched ${pattern}; last text: ${JSON.stringify(last)}`);

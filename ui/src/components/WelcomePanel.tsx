@@ -5,7 +5,7 @@ const LEARN_MORE_URL = "https://learn.microsoft.com/azure/devops/pipelines/libra
 
 const DOES = [
   "Finds the Azure DevOps organizations and projects your account can reach.",
-  "Creates or reuses an app registration or a user-assigned managed identity in your Entra tenant, with one federated credential per service connection.",
+  "Creates or reuses an app registration or a user-assigned managed identity, with one federated credential per service connection.",
   "Grants the Azure roles you choose, on the subscriptions or resource groups you choose.",
   "Creates the Azure DevOps service connections, after showing every change on one Review page.",
 ];
@@ -19,7 +19,6 @@ const DOES_NOT = [
 export function WelcomePanel({ titleId }: { titleId: string }) {
   return (
     <article className="welcome">
-      <p className="eyebrow">Step 1 of 9</p>
       <h1 id={titleId}>Service connections without secrets</h1>
       <p className="lead">
         Keyless sets up Azure DevOps service connections that sign in to Azure with workload identity
