@@ -59,6 +59,9 @@ export async function startSession(base, application) {
     },
     script: (source) => command(base, "POST", `${prefix}/execute/sync`, { script: source, args: [] }),
     title: () => command(base, "GET", `${prefix}/title`),
+    setRect: (width, height) => command(base, "POST", `${prefix}/window/rect`, { width, height }),
+    /** Closes the window as the user would, so the app runs its close handlers. */
+    closeWindow: () => command(base, "DELETE", `${prefix}/window`),
     screenshotPng: async () => Buffer.from(await command(base, "GET", `${prefix}/screenshot`), "base64"),
     close: () => command(base, "DELETE", prefix),
   };

@@ -2,7 +2,7 @@
 // xdotool finds its X11 window and ImageMagick's import screenshots it.
 import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -42,6 +42,44 @@ async function stopDriver() {
 
 function x11(command, ...args) {
   return execFileSync(command, args, { encoding: "utf8" }).trim();
+}
+
+/** Polls xdotool until the process `pid` shows a visible window titled "Keyless"; returns its id. */
+async function waitForWindow(pid, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      return x11("xdotool", "search", "--all", "--onlyvisible", "--pid", String(pid), "--name", "^Keyless$").split("\n")[0];
+    } catch {
+      // xdotool exits 1 while no window matches.
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+  throw new Error(`no Keyless window appeared within ${timeoutMs} ms`);
+}
+
+function windowSize(windowId) {
+  const geometry = x11("xdotool", "getwindowgeometry", "--shell", windowId);
+  return `${/WIDTH=(\d+)/.exec(geometry)[1]}x${/HEIGHT=(\d+)/.exec(geometry)[1]}`;
+}
+
+/** Starts the app directly (no driver) with `config` as its config home; resolves to the process and its window. */
+async function launchApp(config) {
+  const app = spawn(APP, [], {
+    env: { ...process.env, XDG_CONFIG_HOME: config, KEYLESS_CLOUD: "" },
+    stdio: ["ignore", "inherit", "inherit"],
+  });
+  return { app, windowId: await waitForWindow(app.pid, 30_000) };
+}
+
+/** Closes the window as a window manager would and waits for the app to exit; returns its exit code. */
+async function closeGracefully({ app, windowId }) {
+  const exited = new Promise((resolve) => app.once("exit", resolve));
+  x11("python3", join(dirname(fileURLToPath(import.meta.url)), "close_window.py"), windowId);
+  const timer = setTimeout(() => app.kill("SIGTERM"), 15_000);
+  const code = await exited;
+  clearTimeout(timer);
+  return code;
 }
 
 /** Screenshots the X11 window titled "Keyless" and returns its id, size and the brightness spread. */
@@ -90,4 +128,20 @@ describe("real window", () => {
       }
     });
   }
+
+  test("remembers the window size across runs", async () => {
+    const config = mkdtempSync(join(tmpdir(), "keyless-window-state-"));
+    const first = await launchApp(config);
+    assert.equal(windowSize(first.windowId), "1280x800", "first start uses tauri.conf.json's size");
+    x11("xdotool", "windowsize", first.windowId, "1100", "700");
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    assert.equal(await closeGracefully(first), 0);
+    assert.ok(existsSync(join(config, "dev.keyless.desktop/.window-state.json")), "window state was saved");
+
+    const second = await launchApp(config);
+    // The plugin restores the size just after the window appears.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    assert.equal(windowSize(second.windowId), "1100x700");
+    assert.equal(await closeGracefully(second), 0);
+  });
 });
