@@ -102,6 +102,9 @@ pub struct StepRecord {
     pub outputs: StepOutputs,
     #[serde(default)]
     pub created: Vec<CreatedResource>,
+    /// For a credential Keyless could not write: what the identity's owner must create.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hand_off: Option<crate::snippets::HandOff>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

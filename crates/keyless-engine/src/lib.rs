@@ -2,6 +2,18 @@
 //! with a resumable journal, rolls runs back, and reports progress. It knows nothing of the
 //! CLI or the desktop window; both drive it through the same functions and events.
 
+pub mod apply;
+pub mod assumptions;
+pub mod error;
 pub mod journal;
+pub mod observe;
+pub mod port;
 pub mod progress;
+pub mod rollback;
 pub mod snippets;
+mod steps;
+
+pub use apply::{ApplyOptions, apply};
+pub use error::EngineError;
+pub use observe::observe;
+pub use port::AzurePort;

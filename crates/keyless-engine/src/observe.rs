@@ -1,0 +1,192 @@
+//! Reads the current state that a setup touches into an [`Observed`] snapshot: the identity
+//! and its `-N` siblings, each organization's projects, memberships and connections, and the
+//! role assignments at the scopes the setup names. Reads only; changes nothing.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use futures::future::try_join_all;
+use keyless_core::{
+    Guid,
+    names::OrgName,
+    observed::{IdentityKind, Observed, ObservedIdentity, ObservedOrganization},
+    setup::{ConnectionKind, IdentitySpec, Setup},
+};
+
+use crate::{
+    error::EngineError,
+    port::{AppInfo, AzurePort, ManagedIdentityInfo},
+};
+
+/// How many `-N` siblings of an identity Keyless looks for (20 credentials each).
+const MAX_SIBLINGS: usize = 10;
+
+pub fn managed_identity_resource_id(subscription: Guid, resource_group: &str, name: &str) -> String {
+    format!(
+        "/subscriptions/{subscription}/resourceGroups/{resource_group}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/{name}"
+    )
+}
+
+pub async fn observe<P: AzurePort>(port: &P, setup: &Setup) -> Result<Observed, EngineError> {
+    let step = "read current state";
+    let az = |e| EngineError::azure(step, e);
+    let (tenant_id, can_register_apps) = port.signed_in_tenant().await.map_err(az)?;
+    let mut observed = Observed { tenant_id, can_register_apps, ..Observed::default() };
+
+    for identity in find_identities(port, setup).await? {
+        observed.identities.insert(identity.display_name.clone(), identity);
+    }
+    let principals: Vec<Guid> = observed.identities.values().filter_map(|i| i.principal_id).collect();
+
+    let mut orgs: BTreeSet<OrgName> = setup.organizations.iter().map(|o| o.name.clone()).collect();
+    for connection in &setup.connections {
+        orgs.insert(connection.organization.clone());
+        if let ConnectionKind::AzureDevops { target_organization: Some(target) } = &connection.kind {
+            orgs.insert(target.clone());
+        }
+    }
+    let read_org = |org: OrgName| {
+        let principals = principals.clone();
+        async move {
+            let info = match port.organization(&org).await {
+                Ok(info) => info,
+                // An organization that cannot be read is left out; the planner explains it.
+                Err(e) if matches!(e.code(), keyless_azure::ErrorCode::NotFound) => return Ok(None),
+                Err(e) => return Err(EngineError::azure(format!("read organization {org}"), e)),
+            };
+            let projects =
+                port.projects(&org).await.map_err(|e| EngineError::azure(format!("list projects of {org}"), e))?;
+            let mut memberships = BTreeMap::new();
+            for principal in principals {
+                if let Some(m) = port
+                    .find_membership(&org, principal, &projects)
+                    .await
+                    .map_err(|e| EngineError::azure(format!("read members of {org}"), e))?
+                {
+                    memberships.insert(principal, m);
+                }
+            }
+            let connections = port
+                .connections(&org, &projects)
+                .await
+                .map_err(|e| EngineError::azure(format!("list service connections of {org}"), e))?;
+            Ok::<_, EngineError>(Some((
+                org,
+                ObservedOrganization { id: info.id, tenant_id: info.tenant_id, projects, memberships, connections },
+            )))
+        }
+    };
+    for (name, org) in try_join_all(orgs.into_iter().map(read_org)).await?.into_iter().flatten() {
+        observed.organizations.insert(name, org);
+    }
+
+    for connection in &setup.connections {
+        let ConnectionKind::AzureRm { scope, .. } = &connection.kind else { continue };
+        let path = scope.arm_path();
+        for principal in &principals {
+            let found = port.list_role_assignments(&path, *principal).await.map_err(az)?;
+            for assignment in found {
+                if !observed.role_assignments.contains(&assignment) {
+                    observed.role_assignments.push(assignment);
+                }
+            }
+        }
+        if let Some(subscription) = scope_subscription(scope) {
+            if let std::collections::btree_map::Entry::Vacant(slot) = observed.subscription_names.entry(subscription) {
+                if let Some(name) = port.subscription_name(subscription).await.map_err(az)? {
+                    slot.insert(name);
+                }
+            }
+        }
+    }
+    Ok(observed)
+}
+
+fn scope_subscription(scope: &keyless_core::setup::AzureScope) -> Option<Guid> {
+    use keyless_core::setup::AzureScope;
+    match scope {
+        AzureScope::Subscription { subscription } | AzureScope::ResourceGroup { subscription, .. } => {
+            Some(*subscription)
+        }
+        AzureScope::ManagementGroup { .. } => None,
+    }
+}
+
+async fn find_identities<P: AzurePort>(port: &P, setup: &Setup) -> Result<Vec<ObservedIdentity>, EngineError> {
+    let az = |e| EngineError::azure("find the identity", e);
+    let mut found = vec![];
+    match &setup.identity {
+        IdentitySpec::AppRegistration { name, .. } => {
+            for n in 0..MAX_SIBLINGS {
+                let display = if n == 0 { name.clone() } else { format!("{name}-{}", n + 1) };
+                match port.find_app(Some(&display), None).await.map_err(az)? {
+                    Some(app) => found.push(app_identity(port, app).await?),
+                    None if n > 0 => break,
+                    None => {}
+                }
+            }
+        }
+        IdentitySpec::ManagedIdentity { name, subscription, resource_group, .. } => {
+            for n in 0..MAX_SIBLINGS {
+                let display = if n == 0 { name.clone() } else { format!("{name}-{}", n + 1) };
+                let id = managed_identity_resource_id(*subscription, resource_group, &display);
+                match port.find_managed_identity(&id).await.map_err(az)? {
+                    Some(mi) => found.push(mi_identity(port, mi).await?),
+                    None if n > 0 => break,
+                    None => {}
+                }
+            }
+        }
+        IdentitySpec::Existing { client_id, resource_id, name } => {
+            if let Some(resource_id) = resource_id {
+                if let Some(mi) = port.find_managed_identity(resource_id).await.map_err(az)? {
+                    found.push(mi_identity(port, mi).await?);
+                }
+            } else if let Some(app) = port.find_app(name.as_deref(), *client_id).await.map_err(az)? {
+                found.push(app_identity(port, app).await?);
+            } else if let Some(client_id) = client_id {
+                if let Some(mi) = port.find_managed_identity_by_client_id(*client_id).await.map_err(az)? {
+                    found.push(mi_identity(port, mi).await?);
+                }
+            }
+        }
+    }
+    Ok(found)
+}
+
+async fn app_identity<P: AzurePort>(port: &P, app: AppInfo) -> Result<ObservedIdentity, EngineError> {
+    let az = |e| EngineError::azure(format!("read app registration {}", app.display_name), e);
+    let principal_id = port.find_service_principal(app.app_id).await.map_err(az)?;
+    let fics = port.list_app_fics(app.object_id).await.map_err(az)?;
+    let can_write_fics = port.can_write_app(app.object_id).await.map_err(az)?;
+    let (tenant_id, _) = port.signed_in_tenant().await.map_err(az)?;
+    Ok(ObservedIdentity {
+        kind: IdentityKind::AppRegistration,
+        display_name: app.display_name.clone(),
+        client_id: app.app_id,
+        object_ref: app.object_id.to_string(),
+        principal_id,
+        tenant_id,
+        sign_in_audience: Some(app.sign_in_audience.clone()),
+        location: None,
+        fics,
+        can_write_fics,
+    })
+}
+
+async fn mi_identity<P: AzurePort>(port: &P, mi: ManagedIdentityInfo) -> Result<ObservedIdentity, EngineError> {
+    let az = |e| EngineError::azure(format!("read managed identity {}", mi.name), e);
+    let fics = port.list_mi_fics(&mi.resource_id).await.map_err(az)?;
+    let can_write_fics = port.can_write_managed_identity(&mi.resource_id).await.map_err(az)?;
+    Ok(ObservedIdentity {
+        kind: IdentityKind::ManagedIdentity,
+        display_name: mi.name.clone(),
+        client_id: mi.client_id,
+        object_ref: mi.resource_id.clone(),
+        principal_id: Some(mi.principal_id),
+        tenant_id: mi.tenant_id,
+        sign_in_audience: None,
+        location: Some(mi.location.clone()),
+        fics,
+        can_write_fics,
+    })
+}

@@ -1,0 +1,181 @@
+//! The Azure operations the engine needs, as one trait. The real implementation
+//! ([`crate::azure::AzureClients`]) forwards to the `keyless-azure` clients; keeping the seam
+//! narrow documents exactly which calls a run makes.
+
+use keyless_azure::AzureError;
+use keyless_core::{
+    Guid,
+    names::OrgName,
+    observed::{ObservedConnection, ObservedFic, ObservedMembership, ObservedProject, ObservedRoleAssignment},
+    setup::{AccessLevel, ConnectionSpec, ProjectGroup},
+};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct AppInfo {
+    pub object_id: Guid,
+    pub app_id: Guid,
+    pub display_name: String,
+    pub sign_in_audience: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ManagedIdentityInfo {
+    pub resource_id: String,
+    pub name: String,
+    pub client_id: Guid,
+    pub principal_id: Guid,
+    pub tenant_id: Guid,
+    pub location: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct OrganizationInfo {
+    pub id: Guid,
+    pub tenant_id: Guid,
+}
+
+/// A connection as created or read: the id and the federation values Azure DevOps assigned.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConnectionInfo {
+    pub id: Guid,
+    pub issuer: Option<String>,
+    pub subject: Option<String>,
+    pub is_ready: bool,
+    pub is_draft: bool,
+    pub client_id: Option<Guid>,
+}
+
+/// Whether a write made something new or found it already there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WriteResult {
+    Created,
+    AlreadyExisted,
+}
+
+/// Result of TestConnection: `Ok` or the service's explanation.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TestResult {
+    Ok,
+    Failed { message: String },
+}
+
+/// What a new service connection needs besides its spec.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewConnection<'a> {
+    pub spec: &'a ConnectionSpec,
+    pub project_id: Guid,
+    pub client_id: Guid,
+    pub tenant_id: Guid,
+    pub subscription_name: Option<String>,
+    pub draft: bool,
+}
+
+#[allow(async_fn_in_trait)]
+pub trait AzurePort: Send + Sync {
+    /// The signed-in user's tenant and whether they may register applications.
+    async fn signed_in_tenant(&self) -> Result<(Guid, bool), AzureError>;
+
+    async fn find_app(&self, display_name: Option<&str>, app_id: Option<Guid>) -> Result<Option<AppInfo>, AzureError>;
+    async fn create_app(&self, display_name: &str) -> Result<AppInfo, AzureError>;
+    async fn delete_app(&self, object_id: Guid) -> Result<(), AzureError>;
+    /// Whether the signed-in user can write the app's federated credentials.
+    async fn can_write_app(&self, object_id: Guid) -> Result<bool, AzureError>;
+    async fn find_service_principal(&self, app_id: Guid) -> Result<Option<Guid>, AzureError>;
+    async fn create_service_principal(&self, app_id: Guid) -> Result<Guid, AzureError>;
+    async fn delete_service_principal(&self, object_id: Guid) -> Result<(), AzureError>;
+    async fn list_app_fics(&self, object_id: Guid) -> Result<Vec<ObservedFic>, AzureError>;
+    async fn put_app_fic(&self, object_id: Guid, fic: &ObservedFic) -> Result<WriteResult, AzureError>;
+    async fn delete_app_fic(&self, object_id: Guid, name: &str) -> Result<(), AzureError>;
+
+    async fn find_managed_identity(&self, resource_id: &str) -> Result<Option<ManagedIdentityInfo>, AzureError>;
+    /// Finds a managed identity by client id across the subscriptions the user can see.
+    async fn find_managed_identity_by_client_id(
+        &self,
+        client_id: Guid,
+    ) -> Result<Option<ManagedIdentityInfo>, AzureError>;
+    async fn put_managed_identity(
+        &self,
+        subscription: Guid,
+        resource_group: &str,
+        name: &str,
+        location: &str,
+    ) -> Result<ManagedIdentityInfo, AzureError>;
+    async fn delete_managed_identity(&self, resource_id: &str) -> Result<(), AzureError>;
+    async fn list_mi_fics(&self, resource_id: &str) -> Result<Vec<ObservedFic>, AzureError>;
+    async fn put_mi_fic(&self, resource_id: &str, fic: &ObservedFic) -> Result<WriteResult, AzureError>;
+    async fn delete_mi_fic(&self, resource_id: &str, name: &str) -> Result<(), AzureError>;
+    async fn can_write_managed_identity(&self, resource_id: &str) -> Result<bool, AzureError>;
+    async fn subscription_name(&self, subscription: Guid) -> Result<Option<String>, AzureError>;
+
+    async fn list_role_assignments(
+        &self,
+        scope: &str,
+        principal_id: Guid,
+    ) -> Result<Vec<ObservedRoleAssignment>, AzureError>;
+    /// PUT with `principalType: ServicePrincipal`; "already exists" is [`WriteResult::AlreadyExisted`].
+    async fn put_role_assignment(
+        &self,
+        scope: &str,
+        name: Guid,
+        role_definition_id: Guid,
+        principal_id: Guid,
+    ) -> Result<WriteResult, AzureError>;
+    async fn delete_role_assignment(&self, id: &str) -> Result<(), AzureError>;
+
+    async fn organization(&self, org: &OrgName) -> Result<OrganizationInfo, AzureError>;
+    async fn projects(&self, org: &OrgName) -> Result<Vec<ObservedProject>, AzureError>;
+    async fn find_membership(
+        &self,
+        org: &OrgName,
+        principal_id: Guid,
+        projects: &[ObservedProject],
+    ) -> Result<Option<ObservedMembership>, AzureError>;
+    /// Adds the service principal with an access level and project groups; returns the entitlement id.
+    async fn add_membership(
+        &self,
+        org: &OrgName,
+        principal_id: Guid,
+        access: AccessLevel,
+        groups: &[(Guid, ProjectGroup)],
+    ) -> Result<Guid, AzureError>;
+    async fn update_membership(
+        &self,
+        org: &OrgName,
+        entitlement_id: Guid,
+        principal_id: Guid,
+        access: AccessLevel,
+        groups: &[(Guid, ProjectGroup)],
+    ) -> Result<(), AzureError>;
+    async fn delete_membership(&self, org: &OrgName, entitlement_id: Guid) -> Result<(), AzureError>;
+
+    async fn connections(
+        &self,
+        org: &OrgName,
+        projects: &[ObservedProject],
+    ) -> Result<Vec<ObservedConnection>, AzureError>;
+    async fn create_connection(&self, org: &OrgName, new: &NewConnection<'_>) -> Result<ConnectionInfo, AzureError>;
+    async fn get_connection(&self, org: &OrgName, id: Guid) -> Result<Option<ConnectionInfo>, AzureError>;
+    async fn finish_draft(&self, org: &OrgName, id: Guid) -> Result<ConnectionInfo, AzureError>;
+    async fn share_connection(
+        &self,
+        org: &OrgName,
+        id: Guid,
+        name: &str,
+        projects: &[(Guid, String)],
+    ) -> Result<(), AzureError>;
+    async fn delete_connection(&self, org: &OrgName, id: Guid, project_ids: &[Guid]) -> Result<(), AzureError>;
+    async fn authorize_pipelines(
+        &self,
+        org: &OrgName,
+        project_id: Guid,
+        connection_id: Guid,
+        pipeline_ids: &[u64],
+        all: bool,
+    ) -> Result<(), AzureError>;
+    async fn test_connection(
+        &self,
+        org: &OrgName,
+        project_id: Guid,
+        connection_id: Guid,
+    ) -> Result<TestResult, AzureError>;
+}
