@@ -34,3 +34,18 @@ fn schema_lists_the_fields() {
         assert!(schema.contains(field), "schema lacks {field}");
     }
 }
+
+#[test]
+fn shipped_examples_parse() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
+    let mut count = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "toml") {
+            let text = std::fs::read_to_string(&path).unwrap();
+            parse_setup_toml(&path.display().to_string(), &text).unwrap_or_else(|e| panic!("{}", e.display_with_help()));
+            count += 1;
+        }
+    }
+    assert_eq!(count, 3, "examples/ holds one setup per use");
+}
