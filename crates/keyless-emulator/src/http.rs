@@ -153,11 +153,6 @@ pub fn set_header(r: &mut Response, name: &'static str, value: &str) {
     }
 }
 
-pub fn with_header(mut r: Response, name: &'static str, value: &str) -> Response {
-    set_header(&mut r, name, value);
-    r
-}
-
 /// Opaque continuation tokens: the offset into the raw list, base64url-encoded.
 pub fn encode_continuation(offset: usize) -> String {
     use base64::Engine as _;

@@ -10,6 +10,8 @@ mod identities;
 mod roles;
 mod scope;
 
+pub use scope::{any_role_at_or_below, roles_at};
+
 use std::sync::Arc;
 
 use axum::{

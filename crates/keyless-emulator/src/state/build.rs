@@ -541,7 +541,7 @@ fn scenario_endpoint(w: &World, s: &Scenario, c: &ServiceConnectionSpec) -> Serv
         created,
         modified: created,
         secret_expired: c.secret_expired,
-        pre_conversion_authorization: None,
+        pre_conversion: None,
     }
 }
 

@@ -177,14 +177,8 @@ impl World {
     pub fn application_by_app_id(&self, app_id: Guid) -> Option<&Application> {
         self.applications.iter().find(|a| a.app_id == app_id)
     }
-    pub fn service_principal(&self, id: Guid) -> Option<&ServicePrincipal> {
-        self.service_principals.iter().find(|s| s.id == id)
-    }
     pub fn service_principal_for_app(&self, tenant: Guid, app_id: Guid) -> Option<&ServicePrincipal> {
         self.service_principals.iter().find(|s| s.tenant == tenant && s.app_id == app_id)
-    }
-    pub fn managed_identity_by_client_id(&self, client_id: Guid) -> Option<&ManagedIdentity> {
-        self.managed_identities.iter().find(|m| m.client_id == client_id)
     }
     /// FICs an identity holds now (not deleted), in creation order.
     pub fn live_fics(&self, identity: Guid) -> impl Iterator<Item = &FederatedCredential> {

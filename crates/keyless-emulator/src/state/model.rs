@@ -266,7 +266,16 @@ pub struct ServiceEndpoint {
     /// The stored secret or PAT has expired (emulator-only fact behind TestConnection).
     pub secret_expired: bool,
     /// The authorization before a secret → WIF conversion, kept for the revert window.
-    pub pre_conversion_authorization: Option<(String, Map<String, Value>)>,
+    pub pre_conversion: Option<PreConversion>,
+}
+
+/// What a converted connection used before, and until when it can go back.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PreConversion {
+    pub scheme: String,
+    pub parameters: Map<String, Value>,
+    pub revert_deadline: Moment,
 }
 
 impl ServiceEndpoint {
