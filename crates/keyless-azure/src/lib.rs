@@ -6,10 +6,14 @@
 //! resource family over both. This crate does not plan or sequence changes (the engine does)
 //! and does not print anything (callers render errors with `help()`).
 
+pub mod arm;
 pub mod auth;
+pub mod client;
 pub mod cloud_spec;
+pub mod devops;
 pub mod error;
 pub mod error_parse;
+pub mod graph;
 pub mod paging;
 pub mod redact;
 pub mod replication;
@@ -18,6 +22,7 @@ pub mod secret;
 pub mod transport;
 
 pub use auth::{AuthError, Resource, TokenSource};
+pub use client::AzureClient;
 pub use cloud_spec::resolve_cloud;
 pub use error::{AzureError, ErrorCode, Service, ServiceError};
 pub use replication::{ConsistencyPolicy, ReplicationObserver, ReplicationWait, retry_until_replicated};

@@ -74,7 +74,7 @@ pub struct ApiRequest {
     pub method: Method,
     pub url: Url,
     headers: HeaderMap,
-    body: Option<(&'static str, Vec<u8>)>,
+    body: Option<Vec<u8>>,
     token: Option<AccessToken>,
     /// A body that could not be serialized; reported at send time so builders stay infallible.
     body_error: Option<String>,
@@ -128,13 +128,24 @@ impl ApiRequest {
 
     pub fn form(mut self, pairs: &[(&str, &str)]) -> Self {
         let encoded = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(pairs).finish();
-        self.body = Some(("application/x-www-form-urlencoded", encoded.into_bytes()));
+        self.headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/x-www-form-urlencoded"));
+        self.body = Some(encoded.into_bytes());
+        self
+    }
+
+    /// Headers and body as another client built them (the oauth2 adapter).
+    pub(crate) fn raw(mut self, headers: HeaderMap, body: Vec<u8>) -> Self {
+        self.headers.extend(headers);
+        self.body = (!body.is_empty()).then_some(body);
         self
     }
 
     fn serialized(mut self, content_type: &'static str, body: &impl Serialize) -> Self {
         match serde_json::to_vec(body) {
-            Ok(bytes) => self.body = Some((content_type, bytes)),
+            Ok(bytes) => {
+                self.headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+                self.body = Some(bytes);
+            }
             Err(e) => self.body_error = Some(e.to_string()),
         }
         self
@@ -401,8 +412,8 @@ impl AzureHttp {
             value.set_sensitive(true);
             builder = builder.header(AUTHORIZATION, value);
         }
-        if let Some((content_type, body)) = &request.body {
-            builder = builder.header(CONTENT_TYPE, *content_type).body(body.clone());
+        if let Some(body) = &request.body {
+            builder = builder.body(body.clone());
         }
         let response = builder.send().await.map_err(|e| {
             // A refused connection never reached the service, so even a POST is safe to

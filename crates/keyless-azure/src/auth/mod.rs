@@ -6,16 +6,34 @@
 //! This module does not call Graph, ARM or Azure DevOps APIs except to discover an
 //! organization's tenant.
 
+pub mod azure_cli;
+mod browser;
+mod device_code;
 mod error;
+pub mod oauth_http;
+pub mod org_tenant;
+pub mod remember;
+mod session;
+pub mod token_endpoint;
 
 use std::collections::HashMap;
 use std::fmt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 use futures::future::BoxFuture;
-use keyless_core::{CloudProfile, Guid};
+use keyless_core::{CloudProfile, Guid, InputError};
 use serde::{Deserialize, Serialize};
+use tokio::sync::Notify;
 
+pub use browser::{BrowserOpener, SystemBrowser, sign_in_with_browser};
+pub use device_code::{DeviceCodeInstructions, DeviceCodePrompt, sign_in_with_device_code};
 pub use error::AuthError;
+pub use org_tenant::discover_org_tenant;
+pub use remember::{MemoryStore, OsKeyring, RefreshTokenStore, StoreKey};
+pub use session::Session;
+pub use token_endpoint::{Account, AuthorityTenant};
 
 use crate::error::Service;
 use crate::secret::AccessToken;
@@ -144,5 +162,120 @@ impl TokenSource for StaticTokenSource {
         Box::pin(async move {
             found.ok_or_else(|| AuthError::NotSignedIn(Some(format!("no token was given for {resource}"))))
         })
+    }
+}
+
+/// How a session was signed in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum SignInMethod {
+    Browser,
+    DeviceCode,
+    AzureCli,
+    /// From a refresh token remembered in the keyring.
+    Restored,
+}
+
+/// Everything a sign-in needs besides the transport.
+#[derive(Clone)]
+pub struct SignInOptions {
+    pub cloud: CloudProfile,
+    /// The public client id; see [`DEFAULT_CLIENT_ID`].
+    pub client_id: String,
+    /// `--tenant`; `None` signs in through `organizations`.
+    pub tenant: Option<AuthorityTenant>,
+    /// How long the browser flow waits for the redirect.
+    pub timeout: Duration,
+    pub login_hint: Option<String>,
+    /// "Remember me": where to keep the refresh token. `None` keeps it in memory only.
+    pub remember: Option<Arc<dyn RefreshTokenStore>>,
+    /// Added to the device code polling interval on `slow_down` (RFC 8628: 5 s).
+    pub device_code_slow_down_step: Duration,
+}
+
+impl fmt::Debug for SignInOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SignInOptions")
+            .field("cloud", &self.cloud.name)
+            .field("client_id", &self.client_id)
+            .field("tenant", &self.tenant)
+            .field("timeout", &self.timeout)
+            .field("remember", &self.remember.as_ref().map(|s| s.name()))
+            .finish_non_exhaustive()
+    }
+}
+
+impl SignInOptions {
+    /// Defaults: the Azure CLI client id, `organizations`, 5 minutes, nothing remembered.
+    pub fn new(cloud: CloudProfile) -> Self {
+        SignInOptions {
+            cloud,
+            client_id: DEFAULT_CLIENT_ID.to_string(),
+            tenant: None,
+            timeout: Duration::from_secs(300),
+            login_hint: None,
+            remember: None,
+            device_code_slow_down_step: Duration::from_secs(5),
+        }
+    }
+
+    /// Sets `--client-id`, refusing anything that is not a GUID before any request.
+    pub fn with_client_id(mut self, client_id: &str) -> Result<Self, InputError> {
+        self.client_id = Guid::parse_input("client id", client_id)?.to_string();
+        Ok(self)
+    }
+
+    /// Sets `--tenant` (a GUID, a domain, `organizations` or `common`).
+    pub fn with_tenant(mut self, tenant: &str) -> Result<Self, InputError> {
+        self.tenant = Some(AuthorityTenant::parse(tenant)?);
+        Ok(self)
+    }
+
+    pub fn authority(&self) -> AuthorityTenant {
+        self.tenant.clone().unwrap_or_else(AuthorityTenant::organizations)
+    }
+
+    /// The tenant GUID when `--tenant` gave one.
+    pub fn tenant_id(&self) -> Option<Guid> {
+        self.tenant.as_ref().and_then(|t| Guid::parse_input("tenant", t.as_str()).ok())
+    }
+
+    /// `{graph}/.default offline_access openid profile`: one resource plus OpenID scopes.
+    pub fn first_sign_in_scopes(&self) -> String {
+        format!("{} offline_access openid profile", self.cloud.graph_scope())
+    }
+}
+
+/// Cancels an interactive sign-in from another task (the GUI's Cancel button).
+#[derive(Debug, Clone, Default)]
+pub struct SignInCancel {
+    inner: Arc<(AtomicBool, Notify)>,
+}
+
+impl SignInCancel {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn cancel(&self) {
+        self.inner.0.store(true, Ordering::SeqCst);
+        self.inner.1.notify_waiters();
+    }
+
+    pub fn is_cancelled(&self) -> bool {
+        self.inner.0.load(Ordering::SeqCst)
+    }
+
+    /// Resolves once [`cancel`](Self::cancel) has been called.
+    pub async fn cancelled(&self) {
+        loop {
+            let notified = self.inner.1.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            if self.is_cancelled() {
+                return;
+            }
+            notified.await;
+        }
     }
 }

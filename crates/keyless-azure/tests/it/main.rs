@@ -1,6 +1,8 @@
 //! Integration tests for keyless-azure: one binary, one module per area.
 
+mod auth;
 mod cloud;
+mod emulated;
 mod errors;
 mod paging;
 mod redaction;
