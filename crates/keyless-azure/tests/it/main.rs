@@ -1,6 +1,7 @@
 //! Integration tests for keyless-azure: one binary, one module per area.
 
 mod auth;
+mod clients_read;
 mod cloud;
 mod emulated;
 mod errors;

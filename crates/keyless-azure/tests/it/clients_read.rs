@@ -1,0 +1,139 @@
+//! The read clients of issue 2 against the emulator: who am I, tenants, subscriptions,
+//! resource groups, locations, Azure DevOps profile, accounts, connectionData, projects.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use keyless_azure::auth::{Resource, StaticTokenSource, TokenSource};
+use keyless_azure::{AccessToken, ApiRequest, AzureClient, ErrorCode, Service};
+use keyless_core::names::OrgName;
+use keyless_emulator::minimal_ids;
+
+use crate::emulated::{fast_config, signed_in, start};
+use serde_json::json;
+
+use crate::support::{Reply, ScriptedServer, fast_http};
+
+#[tokio::test]
+async fn graph_me_and_organization() {
+    let em = start(fast_config()).await;
+    let (_, session) = signed_in(&em).await;
+    let azure = AzureClient::for_session(&session);
+    let me = azure.graph(None).me().await.unwrap();
+    assert_eq!(me.id, minimal_ids::USER);
+    assert_eq!(me.user_principal_name.as_deref(), Some(minimal_ids::USER_UPN));
+    let organization = azure.graph(None).organization().await.unwrap();
+    assert_eq!(organization[0].id, minimal_ids::TENANT);
+}
+
+#[tokio::test]
+async fn arm_tenants_subscriptions_resource_groups_and_locations() {
+    let em = start(fast_config()).await;
+    let (_, session) = signed_in(&em).await;
+    let arm = AzureClient::for_session(&session).arm(None);
+    let tenants = arm.tenants().await.unwrap();
+    let ids: Vec<_> = tenants.iter().map(|t| t.tenant_id).collect();
+    assert!(ids.contains(&minimal_ids::TENANT) && ids.contains(&minimal_ids::OTHER_TENANT), "{ids:?}");
+    let subscriptions = arm.subscriptions().await.unwrap();
+    assert_eq!(subscriptions.len(), 1);
+    assert_eq!(subscriptions[0].subscription_id, minimal_ids::SUBSCRIPTION);
+    let groups = arm.resource_groups(minimal_ids::SUBSCRIPTION).await.unwrap();
+    assert!(groups.iter().any(|g| g.name == minimal_ids::RESOURCE_GROUP && g.location == "westeurope"), "{groups:?}");
+}
+
+/// The emulator does not serve `/subscriptions/{id}/locations` (yet); check the request
+/// shape and parsing against a scripted ARM instead.
+#[tokio::test]
+async fn arm_locations() {
+    let server = ScriptedServer::with([Reply::json(
+        200,
+        json!({"value": [{"id": "/subscriptions/x/locations/westeurope", "name": "westeurope", "displayName": "West Europe", "regionalDisplayName": "(Europe) West Europe"}]}),
+    )])
+    .await;
+    let token = AccessToken::expiring_in("opaque-arm-token", Duration::from_secs(600));
+    let tokens = StaticTokenSource::new().with(Resource::Arm, token);
+    let cloud = keyless_core::CloudProfile::for_emulator(&server.base);
+    let arm = AzureClient::new(fast_http(), cloud, Arc::new(tokens)).arm(None);
+    let locations = arm.locations(minimal_ids::SUBSCRIPTION).await.unwrap();
+    assert_eq!(locations[0].display_name.as_deref(), Some("West Europe"));
+    assert_eq!(
+        server.seen()[0].path_and_query,
+        format!("/arm/subscriptions/{}/locations?api-version=2022-12-01", minimal_ids::SUBSCRIPTION)
+    );
+}
+
+#[tokio::test]
+async fn devops_profile_accounts_connection_data_and_projects() {
+    let em = start(fast_config()).await;
+    let (_, session) = signed_in(&em).await;
+    let azure = AzureClient::for_session(&session);
+    let profile = azure.devops_profile(None).me().await.unwrap();
+    let accounts = azure.devops_profile(None).accounts(profile.id).await.unwrap();
+    assert!(
+        accounts.iter().any(|a| a.account_name == minimal_ids::ORG_NAME && a.account_id == minimal_ids::ORG),
+        "{accounts:?}"
+    );
+
+    let org = OrgName::parse(minimal_ids::ORG_NAME).unwrap();
+    let devops = azure.devops(&org).await.unwrap();
+    assert_eq!(devops.tenant(), Some(minimal_ids::TENANT));
+    let data = devops.connection_data().await.unwrap();
+    assert_eq!(data.instance_id, minimal_ids::ORG);
+    assert_eq!(data.resource_tenant, Some(minimal_ids::TENANT));
+    let projects = devops.projects().await.unwrap();
+    assert!(
+        projects.iter().any(|p| p.id == minimal_ids::PROJECT && p.name == minimal_ids::PROJECT_NAME),
+        "{projects:?}"
+    );
+    let web = devops.project(minimal_ids::PROJECT_NAME).await.unwrap().expect("project Web");
+    assert_eq!(web.id, minimal_ids::PROJECT);
+    assert_eq!(devops.project("Nope").await.unwrap(), None);
+}
+
+#[tokio::test]
+async fn wrong_resource_token_is_refused_locally_and_by_the_service() {
+    let em = start(fast_config()).await;
+    let (http, session) = signed_in(&em).await;
+    let graph_token = session.token(Resource::Graph, None).await.unwrap();
+
+    // Locally: a Graph token handed in for ARM never leaves the process.
+    let tokens = StaticTokenSource::new().with(Resource::Arm, graph_token.clone());
+    let azure = AzureClient::new(http.clone(), em.cloud_profile(), Arc::new(tokens));
+    let error = azure.arm(None).subscriptions().await.unwrap_err();
+    assert_eq!(error.code(), ErrorCode::Unauthorized);
+    assert!(error.to_string().contains("Azure Resource Manager"), "{error}");
+    assert!(error.help().contains("management.azure.com"), "{}", error.help());
+
+    // At the service: ARM answers 401 with its own error code.
+    let url = url::Url::parse(&format!("{}/arm/subscriptions?api-version=2022-12-01", em.base_url())).unwrap();
+    let error = http.send(ApiRequest::get(Service::Arm, url).bearer(graph_token)).await.unwrap_err();
+    assert_eq!(error.code(), ErrorCode::Unauthorized, "{error:?}");
+    assert!(error.service_error().unwrap().code.is_some(), "{error:?}");
+}
+
+#[tokio::test]
+async fn devops_without_token_gets_401_not_a_sign_in_page() {
+    let em = start(fast_config()).await;
+    let url =
+        url::Url::parse(&format!("{}/ado/{}/_apis/projects?api-version=7.1", em.base_url(), minimal_ids::ORG_NAME))
+            .unwrap();
+    let error = fast_http().send(ApiRequest::get(Service::DevOps, url)).await.unwrap_err();
+    assert_eq!(error.code(), ErrorCode::Unauthorized, "{error:?}");
+}
+
+#[tokio::test]
+async fn bad_inputs_are_refused_before_any_request() {
+    let server = ScriptedServer::start().await;
+    let cloud = keyless_core::CloudProfile::for_emulator(&server.base);
+    let azure = AzureClient::new(fast_http(), cloud, Arc::new(StaticTokenSource::new()));
+    assert_eq!(OrgName::parse("contoso/web").unwrap_err().input, "organization");
+    let arm = azure.arm(None);
+    let error = arm.managed_identity(minimal_ids::SUBSCRIPTION, "rg/../x", "id-1").await.unwrap_err();
+    assert_eq!(error.code(), ErrorCode::InvalidInput, "{error:?}");
+    let error = keyless_azure::arm::ArmScope::parse("/subscriptions/contoso").unwrap_err();
+    assert!(error.problem.contains("GUID"), "{}", error.problem);
+    let devops = azure.devops_in_tenant(&OrgName::parse("contoso").unwrap(), None);
+    let error = devops.project("bad/name").await.unwrap_err();
+    assert_eq!(error.code(), ErrorCode::InvalidInput);
+    assert!(server.seen().is_empty(), "no request may be sent for bad input");
+}
