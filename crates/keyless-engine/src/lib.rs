@@ -9,6 +9,7 @@ pub mod journal;
 pub mod observe;
 pub mod port;
 pub mod progress;
+pub mod report;
 pub mod rollback;
 pub mod snippets;
 mod steps;
