@@ -16,8 +16,9 @@ pub const CLOUD_VARIABLE: &str = "KEYLESS_CLOUD";
 pub enum CloudSetting {
     /// The built-in demo cloud: nothing leaves the machine and nothing changes in Azure.
     Demo,
-    /// A real cloud, or an emulator the user started, described by a full profile.
-    Profile(CloudProfile),
+    /// A real cloud, or an emulator the user started, described by a full profile (boxed: it is
+    /// a few hundred bytes of URLs and `Demo` is none).
+    Profile(Box<CloudProfile>),
 }
 
 /// Why `KEYLESS_CLOUD` could not be used.
@@ -58,12 +59,12 @@ impl CloudSetting {
         if value.starts_with("http://") || value.starts_with("https://") {
             let profile = CloudProfile::for_emulator(value);
             profile.validate()?;
-            return Ok(CloudSetting::Profile(profile));
+            return Ok(CloudSetting::Profile(Box::new(profile)));
         }
         if value.ends_with(".json") || value.contains(std::path::MAIN_SEPARATOR) {
             return Self::from_profile_file(Path::new(value));
         }
-        Ok(CloudSetting::Profile(CloudName::parse(value)?.profile()))
+        Ok(CloudSetting::Profile(Box::new(CloudName::parse(value)?.profile())))
     }
 
     fn from_profile_file(path: &Path) -> Result<Self, CloudSettingError> {
@@ -72,7 +73,7 @@ impl CloudSetting {
         let profile: CloudProfile = serde_json::from_str(&text)
             .map_err(|source| CloudSettingError::Malformed { path: path.to_owned(), source })?;
         profile.validate()?;
-        Ok(CloudSetting::Profile(profile))
+        Ok(CloudSetting::Profile(Box::new(profile)))
     }
 }
 
@@ -119,7 +120,7 @@ mod tests {
         let mut profile = CloudName::Public.profile();
         profile.name = "Sovereign".into();
         std::fs::write(&good, serde_json::to_string(&profile).unwrap()).unwrap();
-        assert_eq!(CloudSetting::parse(good.to_str()).unwrap(), CloudSetting::Profile(profile));
+        assert_eq!(CloudSetting::parse(good.to_str()).unwrap(), CloudSetting::Profile(Box::new(profile)));
 
         let broken = directory.join("broken.json");
         std::fs::write(&broken, "{ not json").unwrap();

@@ -58,13 +58,13 @@ mod tests {
     #[test]
     fn demo_and_emulator_clouds_are_marked_as_demo() {
         assert_eq!(cloud_view(&CloudSetting::Demo), CloudView { name: "Demo".into(), is_demo: true });
-        let emulator = CloudSetting::Profile(CloudProfile::for_emulator("http://127.0.0.1:7780"));
+        let emulator = CloudSetting::Profile(Box::new(CloudProfile::for_emulator("http://127.0.0.1:7780")));
         assert!(cloud_view(&emulator).is_demo);
     }
 
     #[test]
     fn real_clouds_show_their_name_and_are_not_demo() {
-        let public = CloudSetting::Profile(CloudName::Public.profile());
+        let public = CloudSetting::Profile(Box::new(CloudName::Public.profile()));
         assert_eq!(cloud_view(&public), CloudView { name: "AzureCloud".into(), is_demo: false });
     }
 
