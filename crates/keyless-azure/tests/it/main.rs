@@ -2,6 +2,7 @@
 
 mod auth;
 mod clients_read;
+mod clients_write;
 mod cloud;
 mod emulated;
 mod errors;
