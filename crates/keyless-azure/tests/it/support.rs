@@ -44,7 +44,6 @@ impl Reply {
 /// What the server saw.
 #[derive(Debug, Clone)]
 pub struct Seen {
-    #[allow(dead_code)]
     pub method: String,
     pub path_and_query: String,
     pub headers: HeaderMap,
