@@ -68,7 +68,10 @@ impl HttpConfig {
 }
 
 /// A request description the transport can send (and resend on retry).
-#[derive(Debug, Clone)]
+///
+/// `Debug` shows the method, the redacted URL and the body's size only: token request
+/// bodies carry refresh tokens and device codes.
+#[derive(Clone)]
 pub struct ApiRequest {
     pub service: Service,
     pub method: Method,
@@ -78,6 +81,19 @@ pub struct ApiRequest {
     token: Option<AccessToken>,
     /// A body that could not be serialized; reported at send time so builders stay infallible.
     body_error: Option<String>,
+}
+
+impl std::fmt::Debug for ApiRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ApiRequest")
+            .field("service", &self.service)
+            .field("method", &self.method)
+            .field("url", &redact_url(&self.url))
+            .field("headers", &self.headers.keys().collect::<Vec<_>>())
+            .field("body_bytes", &self.body.as_ref().map(Vec::len))
+            .field("token", &self.token)
+            .finish()
+    }
 }
 
 impl ApiRequest {
@@ -157,8 +173,9 @@ impl ApiRequest {
 }
 
 /// A response read in full. Non-success statuses are still values here; see
-/// [`AzureHttp::send`] for the checked variant.
-#[derive(Debug, Clone)]
+/// [`AzureHttp::send`] for the checked variant. `Debug` leaves the body out (token
+/// responses carry tokens).
+#[derive(Clone)]
 pub struct ApiResponse {
     pub service: Service,
     pub method: String,
@@ -167,6 +184,19 @@ pub struct ApiResponse {
     pub status: u16,
     pub headers: HeaderMap,
     pub body: Vec<u8>,
+}
+
+impl std::fmt::Debug for ApiResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ApiResponse")
+            .field("service", &self.service)
+            .field("method", &self.method)
+            .field("url", &self.url)
+            .field("status", &self.status)
+            .field("request_id", &self.request_id())
+            .field("body_bytes", &self.body.len())
+            .finish()
+    }
 }
 
 impl ApiResponse {
