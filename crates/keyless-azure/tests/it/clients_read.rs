@@ -137,3 +137,37 @@ async fn bad_inputs_are_refused_before_any_request() {
     assert_eq!(error.code(), ErrorCode::InvalidInput);
     assert!(server.seen().is_empty(), "no request may be sent for bad input");
 }
+
+/// The emulator injects 429 (Retry-After: 1), 503 and Azure DevOps slow-downs; the reads
+/// still succeed because the transport retries them.
+#[tokio::test]
+async fn reads_survive_injected_throttling() {
+    use keyless_azure::auth::{SignInCancel, sign_in_with_browser};
+    use keyless_azure::{AzureHttp, HttpConfig, RetryPolicy};
+    use keyless_emulator::{FaultConfig, FaultService};
+
+    let em = start(fast_config()).await;
+    let retry = RetryPolicy {
+        max_attempts: 10,
+        initial_delay: Duration::from_millis(10),
+        max_delay: Duration::from_secs(2),
+        budget: Duration::from_secs(30),
+        jitter: false,
+    };
+    let http = AzureHttp::new(HttpConfig { retry, ..HttpConfig::fast_for_tests() }).unwrap();
+    let options = crate::emulated::options(&em);
+    let session =
+        sign_in_with_browser(&http, &options, &crate::emulated::FollowRedirects, &SignInCancel::new()).await.unwrap();
+    em.set_faults(FaultConfig {
+        fault_rate: 0.5,
+        seed: 11,
+        services: vec![FaultService::Arm, FaultService::DevOps],
+        ..FaultConfig::default()
+    });
+    let azure = AzureClient::for_session(&session);
+    for _ in 0..3 {
+        assert_eq!(azure.arm(None).subscriptions().await.unwrap().len(), 1);
+    }
+    let devops = azure.devops_in_tenant(&OrgName::parse(minimal_ids::ORG_NAME).unwrap(), Some(minimal_ids::TENANT));
+    assert!(!devops.projects().await.unwrap().is_empty());
+}
