@@ -364,7 +364,7 @@ impl AzureHttp {
             let span = tracing::Span::current();
             span.record("attempts", attempt);
             span.record("elapsed_ms", started.elapsed().as_millis() as u64);
-            let (retry_wait, last_status, last_error) = match outcome {
+            let (retry_wait, last_status, last_error, network_error) = match outcome {
                 Ok(response) => {
                     let request_id = response.request_id();
                     span.record("status", response.status);
@@ -390,7 +390,7 @@ impl AzureHttp {
                     }
                     let status = response.status;
                     let error = response.into_success().err().and_then(|e| e.service_error().cloned()).map(Box::new);
-                    (wait, Some(status), error)
+                    (wait, Some(status), error, None)
                 }
                 Err(AttemptError { retryable: false, error }) => return Err(error),
                 Err(AttemptError { retryable: true, error }) => {
@@ -398,7 +398,7 @@ impl AzureHttp {
                     if attempt == 1 && policy.max_attempts <= 1 {
                         return Err(error);
                     }
-                    (None, None, None)
+                    (None, None, None, Some(error))
                 }
             };
             let delay = policy.delay(attempt, retry_wait);
@@ -406,6 +406,11 @@ impl AzureHttp {
             let too_long = retry_wait.is_some_and(|wait| wait > policy.max_delay);
             if attempt >= policy.max_attempts || out_of_budget || too_long {
                 tracing::warn!(attempt, "giving up after retries");
+                if let Some(AzureError::Network { service, url, reason }) = network_error {
+                    let elapsed = started.elapsed().as_secs_f32();
+                    let reason = format!("{reason} (gave up after {attempt} attempts over {elapsed:.1}s)");
+                    return Err(AzureError::Network { service, url, reason });
+                }
                 return Err(AzureError::RetriesExhausted {
                     service: request.service,
                     url: shown_url.to_string(),
