@@ -88,6 +88,7 @@ pub fn route(em: &Emulator, call: &Call, caller: &Caller, s: &[&str]) -> Respons
     let org = caller.org().name.clone();
     match (&call.method, &s[2..]) {
         (&Method::GET, ["descriptors", _]) => descriptor(em, &org, call.seg(4).unwrap_or_default()),
+        (&Method::GET, ["storagekeys", _]) => storage_key(em, &org, call.seg(4).unwrap_or_default()),
         (&Method::GET, ["groups"]) => groups(em, call, &org),
         (&Method::GET, ["groups", _]) => {
             let w = em.world();
@@ -164,6 +165,26 @@ fn subject_not_found(descriptor: &str) -> Response {
         &format!("VS860018: The requested subject '{descriptor}' could not be found."),
         "GraphSubjectNotFoundException",
     )
+}
+
+/// `GET _apis/graph/storagekeys/{descriptor}`: the storage key (the id entitlements use) of
+/// a service principal or group.
+fn storage_key(em: &Emulator, org: &str, descriptor: &str) -> Response {
+    let w = em.world();
+    let found = w
+        .devops_service_principals
+        .iter()
+        .find(|p| p.organization == org && p.descriptor == descriptor)
+        .map(|p| p.id)
+        .or_else(|| w.groups.iter().find(|g| g.organization == org && g.descriptor == descriptor).map(|g| g.origin_id));
+    drop(w);
+    match found {
+        Some(id) => http::json(
+            StatusCode::OK,
+            &json!({"value": id.to_string(), "_links": {"descriptor": {"href": format!("{}/vssps/{org}/_apis/Graph/Descriptors/{id}", em.base_url)}}}),
+        ),
+        None => subject_not_found(descriptor),
+    }
 }
 
 fn descriptor(em: &Emulator, org: &str, key: &str) -> Response {
