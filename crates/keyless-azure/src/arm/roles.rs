@@ -27,9 +27,6 @@ pub mod builtin_roles {
     pub const USER_ACCESS_ADMINISTRATOR: Guid = Guid::from_u128(0x18d7d88d_d35e_4fb5_a5c3_7773c20a72d9);
 }
 
-/// Namespace of deterministic role assignment names (a fixed random UUID).
-const ASSIGNMENT_NAMESPACE: Guid = Guid::from_u128(0x3f1c7a52_9b8e_4d6a_a0c4_5e2b91d7f603);
-
 /// An ARM scope a role can be assigned at.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(into = "String", try_from = "String")]
@@ -111,8 +108,9 @@ impl TryFrom<String> for ArmScope {
 }
 
 /// The deterministic assignment name for (scope, principal, role).
+/// The planner uses the same function, so plans and writes agree on the name.
 pub fn role_assignment_name(scope: &ArmScope, principal: Guid, role: Guid) -> Guid {
-    Guid::derived(ASSIGNMENT_NAMESPACE, &format!("{}|{principal}|{role}", scope.as_str().to_ascii_lowercase()))
+    keyless_core::plan::role_assignment_name(scope.as_str(), principal, role)
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -90,4 +90,57 @@ impl DevOpsClient {
         self.endpoint().send_empty(Method::DELETE, self.membership_url(member, group)?).await?;
         Ok(())
     }
+
+    /// `GET {vssps}/_apis/graph/serviceprincipals` (all pages): the service principals the
+    /// organization knows.
+    pub async fn graph_service_principals(&self) -> Result<Vec<GraphServicePrincipal>, AzureError> {
+        let request =
+            self.endpoint().request(Method::GET, self.vssps_url(&["_apis", "graph", "serviceprincipals"])?).await?;
+        collect_continuation_pages(self.endpoint().http(), request).await
+    }
+
+    /// `GET {vssps}/_apis/graph/storagekeys/{descriptor}`: the storage key, which is the id the
+    /// entitlements API uses.
+    pub async fn storage_key(&self, descriptor: &str) -> Result<Guid, AzureError> {
+        descriptor_segment("descriptor", descriptor)?;
+        #[derive(Deserialize)]
+        struct KeyValue {
+            value: Guid,
+        }
+        let value: KeyValue =
+            self.endpoint().get(self.vssps_url(&["_apis", "graph", "storagekeys", descriptor])?).await?;
+        Ok(value.value)
+    }
+
+    /// `GET {vssps}/_apis/graph/memberships/{descriptor}?direction=up`: descriptors of the
+    /// groups `member` belongs to.
+    pub async fn groups_of(&self, member: &str) -> Result<Vec<String>, AzureError> {
+        descriptor_segment("member descriptor", member)?;
+        #[derive(Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct MembershipRow {
+            container_descriptor: String,
+        }
+        #[derive(Deserialize)]
+        struct Rows {
+            value: Vec<MembershipRow>,
+        }
+        let mut url = self.vssps_url(&["_apis", "graph", "memberships", member])?;
+        url.query_pairs_mut().append_pair("direction", "up");
+        let rows: Rows = self.endpoint().get(url).await?;
+        Ok(rows.value.into_iter().map(|r| r.container_descriptor).collect())
+    }
+}
+
+/// A service principal as Azure DevOps Graph lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GraphServicePrincipal {
+    pub descriptor: String,
+    /// The Entra service principal object id.
+    pub origin_id: Option<Guid>,
+    #[serde(default)]
+    pub application_id: Option<Guid>,
+    #[serde(default)]
+    pub display_name: Option<String>,
 }

@@ -10,6 +10,7 @@ mod endpoints;
 mod entitlements;
 mod identities;
 mod pipelines;
+pub mod wif_connections;
 
 use keyless_core::names::{OrgName, validate_project_name};
 use keyless_core::{Guid, InputError};
@@ -24,7 +25,7 @@ pub use entitlements::{
     AccessLevel, EntitlementPatch, GroupType, LicenseType, ProjectEntitlement, ServicePrincipalEntitlement,
     ServicePrincipalRef,
 };
-pub use identities::GraphGroup;
+pub use identities::{GraphGroup, GraphServicePrincipal};
 pub use pipelines::{Pipeline, PipelinePermission, PipelinePermissions};
 
 use crate::client::{Endpoint, not_found_as_none};

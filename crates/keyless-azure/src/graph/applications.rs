@@ -119,4 +119,35 @@ impl GraphClient {
         let segment = format!("servicePrincipals(appId='{app_id}')");
         not_found_as_none(self.endpoint().get(self.url(&[&segment])?).await)
     }
+
+    /// `DELETE /applications/{objectId}` (the app goes to deleted items, with its service
+    /// principal and credentials).
+    pub async fn delete_application(&self, object_id: Guid) -> Result<(), AzureError> {
+        self.endpoint()
+            .send_empty(Method::DELETE, self.url(&["applications", &object_id.to_string()])?)
+            .await
+            .map(|_| ())
+    }
+
+    /// `GET /applications/{objectId}/owners`: object ids of the app's owners.
+    pub async fn application_owners(&self, object_id: Guid) -> Result<Vec<Guid>, AzureError> {
+        #[derive(serde::Deserialize)]
+        struct Owner {
+            id: Guid,
+        }
+        let request = self
+            .endpoint()
+            .request(Method::GET, self.url(&["applications", &object_id.to_string(), "owners"])?)
+            .await?;
+        let owners: Vec<Owner> = collect_linked_pages(self.endpoint().http(), request, NextLink::OData).await?;
+        Ok(owners.into_iter().map(|o| o.id).collect())
+    }
+
+    /// `DELETE /servicePrincipals/{objectId}`.
+    pub async fn delete_service_principal(&self, object_id: Guid) -> Result<(), AzureError> {
+        self.endpoint()
+            .send_empty(Method::DELETE, self.url(&["servicePrincipals", &object_id.to_string()])?)
+            .await
+            .map(|_| ())
+    }
 }
