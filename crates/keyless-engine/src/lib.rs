@@ -4,7 +4,9 @@
 
 pub mod apply;
 pub mod assumptions;
+pub mod azure;
 pub mod error;
+pub mod finish;
 pub mod journal;
 pub mod observe;
 pub mod port;

@@ -19,7 +19,7 @@ use crate::{
 };
 
 /// Plain words for a replication wait, keyed by the error that signalled it.
-pub fn wait_sentence(reason: &str) -> String {
+pub(crate) fn wait_sentence(reason: &str) -> String {
     let upper = reason.to_ascii_uppercase();
     if upper.contains("VS403283") {
         "Waiting for Azure DevOps to see the new service principal (usually one to two minutes)".into()
@@ -71,6 +71,19 @@ pub async fn execute<P: AzurePort>(env: &StepEnv<'_, P>, step: &Step) -> Result<
             let principal =
                 env.slot(*slot).principal_id.ok_or_else(|| missing(step, "the identity's service principal"))?;
             let name = role_assignment_name(scope, principal, *role_definition_id);
+            // Look first: a PUT of an existing assignment may answer 201, which would make a
+            // re-run claim (and a rollback delete) an assignment it did not create.
+            let existing = env.port.list_role_assignments(scope, principal).await.map_err(az)?;
+            if existing
+                .iter()
+                .any(|r| r.role_definition_id == *role_definition_id && r.scope.eq_ignore_ascii_case(scope))
+            {
+                return finish_step(
+                    env,
+                    step,
+                    record(StepOutcome::Reused, format!("{role_name} on {scope} was already assigned")),
+                );
+            }
             let observer = env.observer(&step.id);
             let result = retry_until_replicated(
                 &env.options.consistency,
@@ -236,6 +249,10 @@ pub async fn execute<P: AzurePort>(env: &StepEnv<'_, P>, step: &Step) -> Result<
         }
         Operation::Verify { connection, .. } => verify(env, step, connection).await?,
     };
+    finish_step(env, step, record)
+}
+
+fn finish_step<P>(env: &StepEnv<'_, P>, step: &Step, record: StepRecord) -> Result<StepRecord, EngineError> {
     absorb(env, step, &record);
     Ok(record)
 }

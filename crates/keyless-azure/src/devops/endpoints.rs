@@ -111,7 +111,7 @@ pub struct TestConnectionResult {
     #[serde(default)]
     pub error_message: Option<String>,
     #[serde(default)]
-    pub result: Vec<Value>,
+    pub result: Option<Vec<Value>>,
 }
 
 impl TestConnectionResult {

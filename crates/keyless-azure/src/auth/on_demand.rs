@@ -1,0 +1,45 @@
+//! Sign-in on demand: reuse a remembered refresh token when the user opted in, otherwise run
+//! the chosen interactive method. Every CLI command and the desktop app start here, so each
+//! works alone in a fresh process.
+
+use crate::auth::{AuthError, BrowserOpener, DeviceCodePrompt, Session, SignInCancel, SignInOptions};
+use crate::transport::AzureHttp;
+
+/// How to reach the user when no remembered sign-in works.
+#[derive(Clone, Copy)]
+pub enum Interaction<'a> {
+    Browser(&'a dyn BrowserOpener),
+    DeviceCode(&'a dyn DeviceCodePrompt),
+    AzureCli,
+}
+
+impl std::fmt::Debug for Interaction<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Interaction::Browser(_) => "Browser",
+            Interaction::DeviceCode(_) => "DeviceCode",
+            Interaction::AzureCli => "AzureCli",
+        })
+    }
+}
+
+/// Restores a remembered sign-in when `options.remember` is set and one exists; otherwise
+/// signs in with `interaction`.
+pub async fn sign_in_on_demand(
+    http: &AzureHttp,
+    options: &SignInOptions,
+    interaction: Interaction<'_>,
+    cancel: &SignInCancel,
+) -> Result<Session, AuthError> {
+    if options.remember.is_some() && !matches!(interaction, Interaction::AzureCli) {
+        match Session::restore(http, options, None).await {
+            Ok(session) => return Ok(session),
+            Err(error) => tracing::debug!(%error, "no usable remembered sign-in; signing in interactively"),
+        }
+    }
+    match interaction {
+        Interaction::Browser(opener) => crate::auth::sign_in_with_browser(http, options, opener, cancel).await,
+        Interaction::DeviceCode(prompt) => crate::auth::sign_in_with_device_code(http, options, prompt, cancel).await,
+        Interaction::AzureCli => Session::from_azure_cli(http, options).await,
+    }
+}

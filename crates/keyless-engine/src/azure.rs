@@ -1,0 +1,634 @@
+//! [`AzurePort`] over the `keyless-azure` clients: the engine's only way to Azure.
+
+use keyless_azure::{
+    AzureClient, AzureError, ErrorCode,
+    arm::{ArmScope, RoleAssignmentOutcome},
+    devops::{
+        EndpointFilter, EndpointProjectReference, EntitlementPatch, GroupType, LicenseType, ProjectEntitlement,
+        ProjectReference, ServiceEndpoint,
+        wif_connections::{AzureRmTarget, WifConnection, azure_devops_connection, azurerm_connection},
+    },
+    graph::{AppRef, NewApplication, NewFederatedCredential},
+};
+use keyless_core::{
+    Guid,
+    names::OrgName,
+    observed::{
+        ObservedConnection, ObservedFic, ObservedMembership, ObservedPipeline, ObservedProject, ObservedRoleAssignment,
+    },
+    setup::{AccessLevel, AzureScope, ConnectionKind, ProjectGroup},
+};
+
+use crate::port::*;
+
+/// The signed-in admin's view of Azure.
+#[derive(Debug, Clone)]
+pub struct AzureClients {
+    client: AzureClient,
+    tenant: Guid,
+    user_id: Option<Guid>,
+}
+
+impl AzureClients {
+    /// `tenant` is where identities live and are created (the signed-in tenant).
+    pub fn new(client: AzureClient, tenant: Guid, user_id: Option<Guid>) -> Self {
+        AzureClients { client, tenant, user_id }
+    }
+
+    fn graph(&self) -> keyless_azure::graph::GraphClient {
+        self.client.graph(Some(self.tenant))
+    }
+
+    fn arm(&self) -> keyless_azure::arm::ArmClient {
+        self.client.arm(Some(self.tenant))
+    }
+}
+
+fn license(access: AccessLevel) -> LicenseType {
+    match access {
+        AccessLevel::Stakeholder => LicenseType::Stakeholder,
+        AccessLevel::Basic => LicenseType::Express,
+        AccessLevel::BasicTestPlans => LicenseType::Advanced,
+    }
+}
+
+fn access_level(license: LicenseType) -> Option<AccessLevel> {
+    match license {
+        LicenseType::Stakeholder => Some(AccessLevel::Stakeholder),
+        LicenseType::Express => Some(AccessLevel::Basic),
+        LicenseType::Advanced => Some(AccessLevel::BasicTestPlans),
+        _ => None,
+    }
+}
+
+fn group_type(group: &ProjectGroup) -> Option<GroupType> {
+    match group {
+        ProjectGroup::Readers => Some(GroupType::ProjectReader),
+        ProjectGroup::Contributors => Some(GroupType::ProjectContributor),
+        ProjectGroup::ProjectAdministrators => Some(GroupType::ProjectAdministrator),
+        ProjectGroup::Custom(_) => None,
+    }
+}
+
+/// Splits a managed identity resource id into (subscription, resource group, name).
+fn identity_parts(resource_id: &str) -> Result<(Guid, String, String), AzureError> {
+    let parts: Vec<&str> = resource_id.split('/').collect();
+    let after = |key: &str| {
+        parts.iter().position(|p| p.eq_ignore_ascii_case(key)).and_then(|i| parts.get(i + 1)).map(|s| (*s).to_string())
+    };
+    match (after("subscriptions"), after("resourceGroups"), after("userAssignedIdentities")) {
+        (Some(sub), Some(rg), Some(name)) => Ok((Guid::parse_input("managed identity resource id", &sub)?, rg, name)),
+        _ => Err(keyless_core::InputError::new(
+            "managed identity",
+            format!("'{resource_id}' is not a managed identity resource id"),
+            "use /subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.ManagedIdentity/userAssignedIdentities/<name>",
+        )
+        .into()),
+    }
+}
+
+fn mi_info(mi: keyless_azure::arm::ManagedIdentity) -> ManagedIdentityInfo {
+    ManagedIdentityInfo {
+        resource_id: mi.id,
+        name: mi.name,
+        client_id: mi.properties.client_id,
+        principal_id: mi.properties.principal_id,
+        tenant_id: mi.properties.tenant_id,
+        location: mi.location,
+    }
+}
+
+fn connection_info(endpoint: &ServiceEndpoint) -> ConnectionInfo {
+    ConnectionInfo {
+        id: endpoint.id.unwrap_or_default(),
+        issuer: endpoint.federation_issuer().map(str::to_string),
+        subject: endpoint.federation_subject().map(str::to_string),
+        is_ready: endpoint.is_ready.unwrap_or(false),
+        is_draft: endpoint.data.get("isDraft").and_then(|v| v.as_str()).is_some_and(|v| v.eq_ignore_ascii_case("true")),
+        client_id: endpoint.parameter("serviceprincipalid").and_then(|v| v.parse().ok()),
+    }
+}
+
+fn arm_scope(scope: &str) -> Result<ArmScope, AzureError> {
+    Ok(ArmScope::parse(scope)?)
+}
+
+impl AzurePort for AzureClients {
+    async fn signed_in_tenant(&self) -> Result<(Guid, bool), AzureError> {
+        // Whether app registration is allowed is learned from the create call itself (403 with
+        // a help line); reading tenant policy needs rights many admins do not have.
+        Ok((self.tenant, true))
+    }
+
+    async fn find_app(&self, display_name: Option<&str>, app_id: Option<Guid>) -> Result<Option<AppInfo>, AzureError> {
+        let graph = self.graph();
+        let found = match (app_id, display_name) {
+            (Some(id), _) => graph.application_by_app_id(id).await?,
+            (None, Some(name)) => graph.applications_by_display_name(name).await?.into_iter().next(),
+            (None, None) => None,
+        };
+        Ok(found.map(|a| AppInfo {
+            object_id: a.id,
+            app_id: a.app_id,
+            display_name: a.display_name.unwrap_or_default(),
+            sign_in_audience: a.sign_in_audience.unwrap_or_else(|| "AzureADMyOrg".into()),
+        }))
+    }
+
+    async fn create_app(&self, display_name: &str) -> Result<AppInfo, AzureError> {
+        let mut app = NewApplication::single_tenant(display_name);
+        app.notes = Some("Created by Keyless for Azure DevOps workload identity federation; holds no secrets.".into());
+        let a = self.graph().create_application(&app).await?;
+        Ok(AppInfo {
+            object_id: a.id,
+            app_id: a.app_id,
+            display_name: display_name.into(),
+            sign_in_audience: "AzureADMyOrg".into(),
+        })
+    }
+
+    async fn delete_app(&self, object_id: Guid) -> Result<(), AzureError> {
+        self.graph().delete_application(object_id).await
+    }
+
+    async fn can_write_app(&self, object_id: Guid) -> Result<bool, AzureError> {
+        let owners = self.graph().application_owners(object_id).await?;
+        // Admin roles also allow the write; without a way to read them cheaply, an app the
+        // user does not own is treated as someone else's (hand-off), which is the safe side.
+        Ok(self.user_id.is_none_or(|me| owners.contains(&me)))
+    }
+
+    async fn find_service_principal(&self, app_id: Guid) -> Result<Option<Guid>, AzureError> {
+        Ok(self.graph().service_principal_by_app_id(app_id).await?.map(|sp| sp.id))
+    }
+
+    async fn create_service_principal(&self, app_id: Guid) -> Result<Guid, AzureError> {
+        Ok(self.graph().create_service_principal(app_id).await?.id)
+    }
+
+    async fn delete_service_principal(&self, object_id: Guid) -> Result<(), AzureError> {
+        self.graph().delete_service_principal(object_id).await
+    }
+
+    async fn list_app_fics(&self, object_id: Guid) -> Result<Vec<ObservedFic>, AzureError> {
+        let fics = self.graph().list_app_fics(AppRef::ObjectId(object_id)).await?;
+        Ok(fics
+            .into_iter()
+            .map(|f| ObservedFic { name: f.name, issuer: f.issuer, subject: f.subject, audiences: f.audiences })
+            .collect())
+    }
+
+    async fn put_app_fic(&self, object_id: Guid, fic: &ObservedFic) -> Result<WriteResult, AzureError> {
+        let mut new = NewFederatedCredential::for_devops(&fic.name, &fic.issuer, &fic.subject);
+        new.description = Some("Azure DevOps service connection, written by Keyless".into());
+        match self.graph().upsert_app_fic(AppRef::ObjectId(object_id), &new).await? {
+            keyless_azure::graph::UpsertOutcome::Created(_) => Ok(WriteResult::Created),
+            keyless_azure::graph::UpsertOutcome::Updated => Ok(WriteResult::AlreadyExisted),
+        }
+    }
+
+    async fn delete_app_fic(&self, object_id: Guid, name: &str) -> Result<(), AzureError> {
+        self.graph().delete_app_fic(AppRef::ObjectId(object_id), name).await
+    }
+
+    async fn find_managed_identity(&self, resource_id: &str) -> Result<Option<ManagedIdentityInfo>, AzureError> {
+        let (sub, rg, name) = identity_parts(resource_id)?;
+        match self.arm().managed_identity(sub, &rg, &name).await {
+            Ok(found) => Ok(found.map(mi_info)),
+            // A resource group that does not exist yet holds no identity.
+            Err(e) if e.code() == ErrorCode::NotFound => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn find_managed_identity_by_client_id(
+        &self,
+        client_id: Guid,
+    ) -> Result<Option<ManagedIdentityInfo>, AzureError> {
+        let arm = self.arm();
+        for subscription in arm.subscriptions().await? {
+            let found = arm.list_managed_identities(subscription.subscription_id, None).await?;
+            if let Some(mi) = found.into_iter().find(|m| m.properties.client_id == client_id) {
+                return Ok(Some(mi_info(mi)));
+            }
+        }
+        Ok(None)
+    }
+
+    async fn put_managed_identity(
+        &self,
+        subscription: Guid,
+        resource_group: &str,
+        name: &str,
+        location: &str,
+    ) -> Result<ManagedIdentityInfo, AzureError> {
+        let tags = [("created-by".to_string(), "keyless".to_string())].into_iter().collect();
+        Ok(mi_info(
+            self.arm().create_managed_identity(subscription, resource_group, name, location, &tags).await?.resource,
+        ))
+    }
+
+    async fn delete_managed_identity(&self, resource_id: &str) -> Result<(), AzureError> {
+        let (sub, rg, name) = identity_parts(resource_id)?;
+        self.arm().delete_managed_identity(sub, &rg, &name).await
+    }
+
+    async fn list_mi_fics(&self, resource_id: &str) -> Result<Vec<ObservedFic>, AzureError> {
+        let (sub, rg, name) = identity_parts(resource_id)?;
+        let fics = self.arm().list_managed_identity_fics(sub, &rg, &name).await?;
+        Ok(fics
+            .into_iter()
+            .map(|f| ObservedFic {
+                name: f.name,
+                issuer: f.properties.issuer,
+                subject: f.properties.subject,
+                audiences: f.properties.audiences,
+            })
+            .collect())
+    }
+
+    async fn put_mi_fic(&self, resource_id: &str, fic: &ObservedFic) -> Result<WriteResult, AzureError> {
+        let (sub, rg, name) = identity_parts(resource_id)?;
+        let put = self.arm().put_managed_identity_fic(sub, &rg, &name, &fic.name, &fic.issuer, &fic.subject).await?;
+        Ok(if put.created { WriteResult::Created } else { WriteResult::AlreadyExisted })
+    }
+
+    async fn delete_mi_fic(&self, resource_id: &str, name: &str) -> Result<(), AzureError> {
+        let (sub, rg, identity) = identity_parts(resource_id)?;
+        self.arm().delete_managed_identity_fic(sub, &rg, &identity, name).await
+    }
+
+    async fn can_write_managed_identity(&self, _resource_id: &str) -> Result<bool, AzureError> {
+        // ARM reports missing write access on the write itself (403 AuthorizationFailed).
+        Ok(true)
+    }
+
+    async fn subscription_name(&self, subscription: Guid) -> Result<Option<String>, AzureError> {
+        Ok(self
+            .arm()
+            .subscriptions()
+            .await?
+            .into_iter()
+            .find(|s| s.subscription_id == subscription)
+            .map(|s| s.display_name))
+    }
+
+    async fn list_role_assignments(
+        &self,
+        scope: &str,
+        principal_id: Guid,
+    ) -> Result<Vec<ObservedRoleAssignment>, AzureError> {
+        let found = self.arm().role_assignments_for(&arm_scope(scope)?, principal_id).await?;
+        Ok(found
+            .into_iter()
+            .filter_map(|r| {
+                Some(ObservedRoleAssignment {
+                    name: r.name.parse().ok()?,
+                    scope: r.properties.scope.clone().unwrap_or_else(|| scope.to_string()),
+                    principal_id: r.properties.principal_id,
+                    role_definition_id: r.role()?,
+                })
+            })
+            .collect())
+    }
+
+    async fn put_role_assignment(
+        &self,
+        scope: &str,
+        _name: Guid,
+        role_definition_id: Guid,
+        principal_id: Guid,
+    ) -> Result<WriteResult, AzureError> {
+        match self.arm().assign_role(&arm_scope(scope)?, role_definition_id, principal_id).await? {
+            RoleAssignmentOutcome::Created(_) => Ok(WriteResult::Created),
+            RoleAssignmentOutcome::AlreadyExists => Ok(WriteResult::AlreadyExisted),
+        }
+    }
+
+    async fn delete_role_assignment(&self, id: &str) -> Result<(), AzureError> {
+        self.arm().delete_role_assignment(id).await
+    }
+
+    async fn organization(&self, org: &OrgName) -> Result<OrganizationInfo, AzureError> {
+        let devops = self.client.devops(org).await?;
+        let data = devops.connection_data().await?;
+        Ok(OrganizationInfo {
+            id: data.instance_id,
+            tenant_id: data.resource_tenant.or(devops.tenant()).unwrap_or_default(),
+        })
+    }
+
+    async fn projects(&self, org: &OrgName) -> Result<Vec<ObservedProject>, AzureError> {
+        let devops = self.client.devops(org).await?;
+        let mut projects = vec![];
+        for project in devops.projects().await? {
+            let pipelines = devops.pipelines(&project.id.to_string()).await?;
+            projects.push(ObservedProject {
+                id: project.id,
+                name: project.name,
+                pipelines: pipelines.into_iter().map(|p| ObservedPipeline { id: p.id, name: p.name }).collect(),
+            });
+        }
+        Ok(projects)
+    }
+
+    async fn find_membership(
+        &self,
+        org: &OrgName,
+        principal_id: Guid,
+        projects: &[ObservedProject],
+    ) -> Result<Option<ObservedMembership>, AzureError> {
+        let devops = self.client.devops(org).await?;
+        let known = devops.graph_service_principals().await?;
+        let Some(member) = known.into_iter().find(|p| p.origin_id == Some(principal_id)) else { return Ok(None) };
+        let storage_key = devops.storage_key(&member.descriptor).await?;
+        let Some(entitlement) = devops.service_principal_entitlement(storage_key).await? else { return Ok(None) };
+        let containers = devops.groups_of(&member.descriptor).await?;
+        let mut project_groups = std::collections::BTreeMap::new();
+        if !containers.is_empty() {
+            for project in projects {
+                let names: Vec<String> = devops
+                    .project_groups(project.id)
+                    .await?
+                    .into_iter()
+                    .filter(|g| containers.contains(&g.descriptor))
+                    .filter_map(|g| g.display_name)
+                    .collect();
+                if !names.is_empty() {
+                    project_groups.insert(project.name.clone(), names);
+                }
+            }
+        }
+        Ok(Some(ObservedMembership {
+            entitlement_id: entitlement.id,
+            access_level: entitlement.access_level.and_then(|a| access_level(a.account_license_type)),
+            project_groups,
+        }))
+    }
+
+    async fn add_membership(
+        &self,
+        org: &OrgName,
+        principal_id: Guid,
+        access: AccessLevel,
+        groups: &[(Guid, ProjectGroup)],
+    ) -> Result<Guid, AzureError> {
+        let devops = self.client.devops(org).await?;
+        let standard: Vec<ProjectEntitlement> = groups
+            .iter()
+            .filter_map(|(project, g)| Some(ProjectEntitlement { project: *project, group: group_type(g)? }))
+            .collect();
+        let entitlement = devops.add_service_principal(principal_id, license(access), &standard).await?;
+        add_custom_groups(&devops, entitlement.service_principal.descriptor.as_deref(), groups).await?;
+        Ok(entitlement.id)
+    }
+
+    async fn update_membership(
+        &self,
+        org: &OrgName,
+        entitlement_id: Guid,
+        principal_id: Guid,
+        access: AccessLevel,
+        groups: &[(Guid, ProjectGroup)],
+    ) -> Result<(), AzureError> {
+        let devops = self.client.devops(org).await?;
+        let mut operations = vec![EntitlementPatch::SetAccessLevel(license(access))];
+        operations.extend(groups.iter().filter_map(|(project, g)| {
+            Some(EntitlementPatch::AddProject(ProjectEntitlement { project: *project, group: group_type(g)? }))
+        }));
+        devops.patch_service_principal(entitlement_id, &operations).await?;
+        let descriptor = devops
+            .graph_service_principals()
+            .await?
+            .into_iter()
+            .find(|p| p.origin_id == Some(principal_id))
+            .map(|p| p.descriptor);
+        add_custom_groups(&devops, descriptor.as_deref(), groups).await
+    }
+
+    async fn delete_membership(&self, org: &OrgName, entitlement_id: Guid) -> Result<(), AzureError> {
+        self.client.devops(org).await?.remove_service_principal(entitlement_id).await
+    }
+
+    async fn connections(
+        &self,
+        org: &OrgName,
+        projects: &[ObservedProject],
+    ) -> Result<Vec<ObservedConnection>, AzureError> {
+        let devops = self.client.devops(org).await?;
+        let mut seen = std::collections::BTreeMap::new();
+        let filter = EndpointFilter { include_details: true, include_failed: true, ..EndpointFilter::default() };
+        for project in projects {
+            for endpoint in devops.list_endpoints(&project.id.to_string(), &filter).await? {
+                let Some(id) = endpoint.id else { continue };
+                if seen.contains_key(&id) {
+                    continue;
+                }
+                let permissions = match endpoint.service_endpoint_project_references.first() {
+                    Some(owner) => devops.pipeline_permissions(&owner.project_reference.id.to_string(), id).await.ok(),
+                    None => None,
+                };
+                let info = connection_info(&endpoint);
+                let project_names: Vec<String> = endpoint
+                    .service_endpoint_project_references
+                    .iter()
+                    .map(|r| {
+                        r.project_reference
+                            .name
+                            .clone()
+                            .or_else(|| {
+                                projects.iter().find(|p| p.id == r.project_reference.id).map(|p| p.name.clone())
+                            })
+                            .unwrap_or_default()
+                    })
+                    .collect();
+                seen.insert(
+                    id,
+                    ObservedConnection {
+                        id,
+                        name: endpoint.name.clone(),
+                        project: project_names.first().cloned().unwrap_or_else(|| project.name.clone()),
+                        projects: project_names,
+                        endpoint_type: endpoint.kind.clone(),
+                        scheme: endpoint.authorization.scheme.clone(),
+                        client_id: info.client_id,
+                        issuer: info.issuer,
+                        subject: info.subject,
+                        is_ready: info.is_ready,
+                        is_draft: info.is_draft,
+                        all_pipelines: permissions.as_ref().is_some_and(|p| p.all_pipelines_authorized()),
+                        authorized_pipelines: permissions
+                            .map(|p| p.pipelines.iter().filter(|x| x.authorized).map(|x| x.id).collect())
+                            .unwrap_or_default(),
+                    },
+                );
+            }
+        }
+        Ok(seen.into_values().collect())
+    }
+
+    async fn create_connection(&self, org: &OrgName, new: &NewConnection<'_>) -> Result<ConnectionInfo, AzureError> {
+        let devops = self.client.devops(org).await?;
+        let common = WifConnection {
+            name: &new.spec.name,
+            description: &new.spec.description,
+            project_id: new.project_id,
+            project_name: &new.spec.project,
+            client_id: new.client_id,
+            tenant_id: new.tenant_id,
+            draft: new.draft,
+        };
+        let body = match &new.spec.kind {
+            ConnectionKind::AzureRm { scope, .. } => {
+                let subscription_name = new.subscription_name.clone().unwrap_or_default();
+                let target = match scope {
+                    AzureScope::Subscription { subscription } => {
+                        AzureRmTarget::Subscription { id: *subscription, name: subscription_name }
+                    }
+                    AzureScope::ResourceGroup { subscription, resource_group } => AzureRmTarget::ResourceGroup {
+                        subscription: *subscription,
+                        subscription_name,
+                        resource_group: resource_group.clone(),
+                    },
+                    AzureScope::ManagementGroup { management_group } => {
+                        AzureRmTarget::ManagementGroup { id: management_group.clone() }
+                    }
+                };
+                azurerm_connection(self.client.cloud(), &common, &target)
+            }
+            ConnectionKind::AzureDevops { target_organization } => {
+                azure_devops_connection(self.client.cloud(), &common, org, target_organization.as_ref().unwrap_or(org))
+            }
+        };
+        Ok(connection_info(&devops.create_endpoint(&body).await?))
+    }
+
+    async fn get_connection(&self, org: &OrgName, id: Guid) -> Result<Option<ConnectionInfo>, AzureError> {
+        let devops = self.client.devops(org).await?;
+        Ok(org_endpoint(&devops, id).await?.as_ref().map(connection_info))
+    }
+
+    async fn finish_draft(&self, org: &OrgName, id: Guid) -> Result<ConnectionInfo, AzureError> {
+        let devops = self.client.devops(org).await?;
+        let draft = org_endpoint(&devops, id).await?.ok_or_else(|| missing_connection(org, id))?;
+        Ok(connection_info(&devops.finish_draft(&draft).await?))
+    }
+
+    async fn share_connection(
+        &self,
+        org: &OrgName,
+        id: Guid,
+        name: &str,
+        projects: &[(Guid, String)],
+    ) -> Result<(), AzureError> {
+        let refs: Vec<EndpointProjectReference> = projects
+            .iter()
+            .map(|(pid, pname)| EndpointProjectReference {
+                project_reference: ProjectReference { id: *pid, name: Some(pname.clone()) },
+                name: name.to_string(),
+                description: Some(String::new()),
+            })
+            .collect();
+        self.client.devops(org).await?.share_endpoint(id, &refs).await
+    }
+
+    async fn delete_connection(&self, org: &OrgName, id: Guid, project_ids: &[Guid]) -> Result<(), AzureError> {
+        self.client.devops(org).await?.delete_endpoint(id, project_ids, false).await
+    }
+
+    async fn authorize_pipelines(
+        &self,
+        org: &OrgName,
+        project_id: Guid,
+        connection_id: Guid,
+        pipeline_ids: &[u64],
+        all: bool,
+    ) -> Result<(), AzureError> {
+        let devops = self.client.devops(org).await?;
+        let pipelines: Vec<keyless_azure::devops::PipelinePermission> = pipeline_ids
+            .iter()
+            .map(|id| keyless_azure::devops::PipelinePermission { id: *id, authorized: true })
+            .collect();
+        devops
+            .set_pipeline_permissions(&project_id.to_string(), connection_id, all.then_some(true), &pipelines)
+            .await
+            .map(|_| ())
+    }
+
+    async fn test_connection(
+        &self,
+        org: &OrgName,
+        project_id: Guid,
+        connection_id: Guid,
+    ) -> Result<TestResult, AzureError> {
+        let devops = self.client.devops(org).await?;
+        let endpoint = devops
+            .endpoint_by_id(&project_id.to_string(), connection_id)
+            .await?
+            .ok_or_else(|| missing_connection(org, connection_id))?;
+        let result = devops.test_connection(&project_id.to_string(), &endpoint).await?;
+        Ok(if result.is_ok() {
+            TestResult::Ok
+        } else {
+            TestResult::Failed { message: result.error_message.unwrap_or_else(|| result.status_code.clone()) }
+        })
+    }
+}
+
+/// Reads a connection by id at the organization level (any project that shares it).
+async fn org_endpoint(
+    devops: &keyless_azure::devops::DevOpsClient,
+    id: Guid,
+) -> Result<Option<ServiceEndpoint>, AzureError> {
+    for project in devops.projects().await? {
+        if let Some(found) = devops.endpoint_by_id(&project.id.to_string(), id).await? {
+            if found.id == Some(id) {
+                return Ok(Some(found));
+            }
+        }
+    }
+    Ok(None)
+}
+
+fn missing_connection(org: &OrgName, id: Guid) -> AzureError {
+    keyless_core::InputError::new(
+        "service connection",
+        format!("connection {id} was not found in {org}"),
+        "it may have been deleted; run `keyless apply` to create it again",
+    )
+    .into()
+}
+
+/// Custom project groups are not entitlement group types: join them through Azure DevOps Graph.
+async fn add_custom_groups(
+    devops: &keyless_azure::devops::DevOpsClient,
+    member: Option<&str>,
+    groups: &[(Guid, ProjectGroup)],
+) -> Result<(), AzureError> {
+    for (project, group) in groups {
+        let ProjectGroup::Custom(name) = group else { continue };
+        let member = member.ok_or_else(|| {
+            keyless_core::InputError::new(
+                "project group",
+                "the identity has no Azure DevOps descriptor yet",
+                "run `keyless apply` again in a minute",
+            )
+        })?;
+        let found = devops
+            .project_groups(*project)
+            .await?
+            .into_iter()
+            .find(|g| g.display_name.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(name)));
+        let group = found.ok_or_else(|| {
+            keyless_core::InputError::new(
+                "project group",
+                format!("the project has no group named '{name}'"),
+                "check the group name under Project settings > Permissions",
+            )
+        })?;
+        if !devops.is_member(member, &group.descriptor).await? {
+            devops.add_membership(member, &group.descriptor).await?;
+        }
+    }
+    Ok(())
+}

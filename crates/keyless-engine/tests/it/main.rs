@@ -1,0 +1,6 @@
+//! Whole runs of the engine against the emulator, asserting the emulator's final state.
+
+mod handoff;
+mod resume;
+mod runs;
+mod support;
