@@ -56,6 +56,22 @@ pub fn route(em: &Emulator, call: &Call, caller: &Caller, key: Option<AltKey>, r
             }
             http::empty(StatusCode::NO_CONTENT)
         }
+        Method::DELETE => {
+            let mut w = em.world();
+            let app_owner = w.applications.iter().any(|a| a.app_id == sp.app_id && a.owners.contains(&caller.user.id));
+            if !(caller.user.app_admin || app_owner) {
+                drop(w);
+                return crate::graph::forbidden(em);
+            }
+            // Managed identity principals belong to ARM; Graph refuses to delete them.
+            if sp.service_principal_type == "ManagedIdentity" {
+                drop(w);
+                return crate::graph::bad_request(em, "Service principals of managed identities are deleted with the identity.");
+            }
+            w.service_principals.retain(|s| s.id != sp.id);
+            drop(w);
+            http::empty(StatusCode::NO_CONTENT)
+        }
         _ => method_not_allowed(em),
     }
 }
