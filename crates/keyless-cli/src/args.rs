@@ -141,6 +141,12 @@ pub enum Command {
     Schema,
     /// Run the local demo cloud (an emulator of Entra, Graph, ARM and Azure DevOps) on loopback.
     Emulator(EmulatorArgs),
+    /// Try Keyless end to end on a throwaway demo cloud: sign in, plan and apply a setup.
+    Demo {
+        /// A setup file to apply instead of examples/onboarding.toml.
+        #[arg(short = 'f', long = "file")]
+        file: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Args)]

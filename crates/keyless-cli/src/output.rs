@@ -1,6 +1,6 @@
 //! Printing for people (text) and for scripts (`--output json`): one place decides the format.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 
 use serde::Serialize;
 
@@ -9,12 +9,11 @@ use crate::{args::OutputFormat, failure::Failure};
 #[derive(Debug, Clone)]
 pub struct Printer {
     pub format: OutputFormat,
-    pub interactive: bool,
 }
 
 impl Printer {
     pub fn new(format: OutputFormat) -> Self {
-        Printer { format, interactive: std::io::stdin().is_terminal() && std::io::stderr().is_terminal() }
+        Printer { format }
     }
 
     pub fn is_json(&self) -> bool {

@@ -257,6 +257,15 @@ fn finish_step<P>(env: &StepEnv<'_, P>, step: &Step, record: StepRecord) -> Resu
     Ok(record)
 }
 
+/// The outcome of a step that writes unconditionally, named after what the plan expected.
+fn outcome_for(step: &Step) -> StepOutcome {
+    match step.action {
+        keyless_core::plan::Action::Create => StepOutcome::Created,
+        keyless_core::plan::Action::Reuse => StepOutcome::Reused,
+        _ => StepOutcome::Updated,
+    }
+}
+
 fn missing(step: &Step, what: &str) -> EngineError {
     EngineError::Verification {
         connection: step.id.clone(),

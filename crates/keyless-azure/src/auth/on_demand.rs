@@ -2,7 +2,11 @@
 //! the chosen interactive method. Every CLI command and the desktop app start here, so each
 //! works alone in a fresh process.
 
-use crate::auth::{AuthError, BrowserOpener, DeviceCodePrompt, Session, SignInCancel, SignInOptions};
+use std::sync::Arc;
+
+use crate::auth::{
+    AuthError, BrowserOpener, DeviceCodePrompt, RefreshTokenStore, Session, SignInCancel, SignInOptions,
+};
 use crate::transport::AzureHttp;
 
 /// How to reach the user when no remembered sign-in works.
@@ -23,16 +27,19 @@ impl std::fmt::Debug for Interaction<'_> {
     }
 }
 
-/// Restores a remembered sign-in when `options.remember` is set and one exists; otherwise
-/// signs in with `interaction`.
+/// Restores a sign-in remembered in `remembered` (an earlier `--remember`) when one exists;
+/// otherwise signs in with `interaction`, storing the new refresh token only where
+/// `options.remember` says (the user's opt-in for this sign-in).
 pub async fn sign_in_on_demand(
     http: &AzureHttp,
     options: &SignInOptions,
+    remembered: Option<Arc<dyn RefreshTokenStore>>,
     interaction: Interaction<'_>,
     cancel: &SignInCancel,
 ) -> Result<Session, AuthError> {
-    if options.remember.is_some() && !matches!(interaction, Interaction::AzureCli) {
-        match Session::restore(http, options, None).await {
+    if let Some(store) = remembered.filter(|_| !matches!(interaction, Interaction::AzureCli)) {
+        let restore = SignInOptions { remember: Some(store), ..options.clone() };
+        match Session::restore(http, &restore, None).await {
             Ok(session) => return Ok(session),
             Err(error) => tracing::debug!(%error, "no usable remembered sign-in; signing in interactively"),
         }

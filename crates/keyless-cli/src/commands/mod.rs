@@ -1,20 +1,33 @@
 //! One module per group of commands; [`run`] dispatches.
 
+mod account;
+mod demo;
 mod emulator;
-mod journal;
+pub mod journal;
+mod session;
+pub mod setup;
 
 use crate::{CommandResult, args::Command, output::Printer};
 
 pub async fn run(command: Command, printer: &Printer) -> CommandResult {
     match command {
-        Command::Emulator(args) => emulator::run(args, printer).await,
-        Command::Schema => journal::schema(printer),
+        Command::Login(azure) => account::whoami(azure, printer, "Signed in as").await,
+        Command::Logout(azure) => account::logout(azure, printer).await,
+        Command::Whoami(azure) => account::whoami(azure, printer, "You are").await,
+        Command::Orgs(azure) => account::orgs(azure, printer).await,
+        Command::Plan { azure, setup } => setup::plan(azure, &setup.file, printer).await,
+        Command::Apply { azure, setup, state, yes, report_dir } => {
+            setup::apply_setup(
+                setup::ApplyArgs { azure, file: &setup.file, state, yes, report_dir: report_dir.as_deref() },
+                printer,
+            )
+            .await
+        }
+        Command::Rollback { azure, state, run, yes } => setup::rollback_run(azure, state, &run, yes, printer).await,
+        Command::Finish { azure, state, run } => setup::finish_run(azure, state, &run, printer).await,
         Command::Runs { state } => journal::runs(state, printer),
-        other => Err(crate::failure::Failure::new(
-            crate::failure::Exit::BadInput,
-            "notAvailable",
-            format!("{other:?} is not available in this build"),
-            "run `keyless --help` for the commands this build supports",
-        )),
+        Command::Schema => journal::schema(printer),
+        Command::Emulator(args) => emulator::run(args, printer).await,
+        Command::Demo { file } => demo::run(file, printer).await,
     }
 }

@@ -1,0 +1,73 @@
+//! Renders engine progress: a line per finished step with counts for people (stderr), or
+//! JSON lines for scripts (stdout).
+
+use std::{
+    io::Write,
+    sync::atomic::{AtomicUsize, Ordering},
+};
+
+use keyless_engine::progress::{ProgressEvent, Reporter, StepOutcome};
+
+use crate::output::Printer;
+
+#[derive(Debug)]
+pub struct CliReporter {
+    printer: Printer,
+    total: AtomicUsize,
+    done: AtomicUsize,
+}
+
+impl CliReporter {
+    pub fn new(printer: &Printer) -> Self {
+        CliReporter { printer: printer.clone(), total: AtomicUsize::new(0), done: AtomicUsize::new(0) }
+    }
+}
+
+fn outcome_word(outcome: StepOutcome) -> &'static str {
+    match outcome {
+        StepOutcome::Created => "+ created ",
+        StepOutcome::Updated => "~ updated ",
+        StepOutcome::Reused => "= reused  ",
+        StepOutcome::Verified => "✓ verified",
+        StepOutcome::HandedOff => "→ handed off",
+        StepOutcome::AlreadyDone => "= done before",
+    }
+}
+
+impl Reporter for CliReporter {
+    fn report(&self, event: ProgressEvent) {
+        if self.printer.is_json() {
+            self.printer.json_line(&event);
+            return;
+        }
+        let mut err = std::io::stderr().lock();
+        let _ = match &event {
+            ProgressEvent::RunStarted { run_id, total_steps, resumed } => {
+                self.total.store(*total_steps, Ordering::SeqCst);
+                let verb = if *resumed { "Resuming" } else { "Starting" };
+                writeln!(err, "{verb} run {run_id}: {total_steps} steps")
+            }
+            ProgressEvent::StepStarted { .. } | ProgressEvent::Request { .. } => Ok(()),
+            ProgressEvent::StepWaiting { reason, attempt, wait_ms, .. } => {
+                writeln!(err, "          … {reason} (attempt {attempt}, next try in {:.1} s)", *wait_ms as f64 / 1000.0)
+            }
+            ProgressEvent::StepFinished { outcome, detail, elapsed_ms, step_id } => {
+                let n = self.done.fetch_add(1, Ordering::SeqCst) + 1;
+                let total = self.total.load(Ordering::SeqCst);
+                writeln!(
+                    err,
+                    "[{n:>2}/{total}] {} {step_id}: {detail} ({:.1} s)",
+                    outcome_word(*outcome),
+                    *elapsed_ms as f64 / 1000.0
+                )
+            }
+            ProgressEvent::StepFailed { step_id, message, help, .. } => {
+                writeln!(err, "        ✗ failed   {step_id}: {message}\n          help: {help}")
+            }
+            ProgressEvent::RunFinished { succeeded, done, remaining, .. } => {
+                let word = if *succeeded { "Finished" } else { "Stopped" };
+                writeln!(err, "{word}: {done} steps done, {remaining} remaining")
+            }
+        };
+    }
+}
