@@ -119,14 +119,7 @@ pub async fn execute<P: AzurePort>(env: &StepEnv<'_, P>, step: &Step) -> Result<
                         .update_membership(organization, found.entitlement_id, principal, *access_level, &groups)
                         .await
                         .map_err(az)?;
-                    record(
-                        if step.action == keyless_core::plan::Action::Reuse {
-                            StepOutcome::Reused
-                        } else {
-                            StepOutcome::Updated
-                        },
-                        format!("{} in {organization}", access_level.label()),
-                    )
+                    record(outcome_for(step), format!("{} in {organization}", access_level.label()))
                 }
                 None => {
                     let observer = env.observer(&step.id);
@@ -224,14 +217,7 @@ pub async fn execute<P: AzurePort>(env: &StepEnv<'_, P>, step: &Step) -> Result<
             } else {
                 format!("{} pipeline(s)", pipeline_ids.len())
             };
-            record(
-                if step.action == keyless_core::plan::Action::Reuse {
-                    StepOutcome::Reused
-                } else {
-                    StepOutcome::Updated
-                },
-                format!("{what} may use it"),
-            )
+            record(outcome_for(step), format!("{what} may use it"))
         }
         Operation::Share { connection, projects } => {
             let (org, _, id) = connection_target(env, step, connection)?;
@@ -239,11 +225,7 @@ pub async fn execute<P: AzurePort>(env: &StepEnv<'_, P>, step: &Step) -> Result<
             let refs: Vec<(keyless_core::Guid, String)> = projects.iter().map(|p| (p.id, p.name.clone())).collect();
             env.port.share_connection(&org, id, name, &refs).await.map_err(az)?;
             record(
-                if step.action == keyless_core::plan::Action::Reuse {
-                    StepOutcome::Reused
-                } else {
-                    StepOutcome::Updated
-                },
+                outcome_for(step),
                 format!("shared with {}", refs.iter().map(|r| r.1.as_str()).collect::<Vec<_>>().join(", ")),
             )
         }
