@@ -1,0 +1,5 @@
+//! The `keyless` binary as a user runs it: against the emulator, with bad input, in JSON.
+
+mod bad_input;
+mod flows;
+mod support;
