@@ -3,6 +3,7 @@
 //! [`Observed`] snapshot by [`build_plan`]; executed elsewhere (keyless-engine).
 
 mod build;
+mod connections;
 mod render;
 mod roles;
 

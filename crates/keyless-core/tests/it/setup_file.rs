@@ -43,7 +43,8 @@ fn shipped_examples_parse() {
         let path = entry.unwrap().path();
         if path.extension().is_some_and(|e| e == "toml") {
             let text = std::fs::read_to_string(&path).unwrap();
-            parse_setup_toml(&path.display().to_string(), &text).unwrap_or_else(|e| panic!("{}", e.display_with_help()));
+            parse_setup_toml(&path.display().to_string(), &text)
+                .unwrap_or_else(|e| panic!("{}", e.display_with_help()));
             count += 1;
         }
     }

@@ -4,8 +4,7 @@ use keyless_azure::{
     AzureClient, AzureError, ErrorCode,
     arm::{ArmScope, RoleAssignmentOutcome},
     devops::{
-        EndpointFilter, EndpointProjectReference, EntitlementPatch, GroupType, LicenseType, ProjectEntitlement,
-        ProjectReference, ServiceEndpoint,
+        EndpointProjectReference, EntitlementPatch, ProjectEntitlement, ProjectReference,
         wif_connections::{AzureRmTarget, WifConnection, azure_devops_connection, azurerm_connection},
     },
     graph::{AppRef, NewApplication, NewFederatedCredential},
@@ -20,6 +19,9 @@ use keyless_core::{
 };
 
 use crate::port::*;
+
+mod devops;
+use devops::{add_custom_groups, connection_info, group_type, license, missing_connection, org_endpoint};
 
 /// The signed-in admin's view of Azure.
 #[derive(Debug, Clone)]
@@ -41,32 +43,6 @@ impl AzureClients {
 
     fn arm(&self) -> keyless_azure::arm::ArmClient {
         self.client.arm(Some(self.tenant))
-    }
-}
-
-fn license(access: AccessLevel) -> LicenseType {
-    match access {
-        AccessLevel::Stakeholder => LicenseType::Stakeholder,
-        AccessLevel::Basic => LicenseType::Express,
-        AccessLevel::BasicTestPlans => LicenseType::Advanced,
-    }
-}
-
-fn access_level(license: LicenseType) -> Option<AccessLevel> {
-    match license {
-        LicenseType::Stakeholder => Some(AccessLevel::Stakeholder),
-        LicenseType::Express => Some(AccessLevel::Basic),
-        LicenseType::Advanced => Some(AccessLevel::BasicTestPlans),
-        _ => None,
-    }
-}
-
-fn group_type(group: &ProjectGroup) -> Option<GroupType> {
-    match group {
-        ProjectGroup::Readers => Some(GroupType::ProjectReader),
-        ProjectGroup::Contributors => Some(GroupType::ProjectContributor),
-        ProjectGroup::ProjectAdministrators => Some(GroupType::ProjectAdministrator),
-        ProjectGroup::Custom(_) => None,
     }
 }
 
@@ -95,17 +71,6 @@ fn mi_info(mi: keyless_azure::arm::ManagedIdentity) -> ManagedIdentityInfo {
         principal_id: mi.properties.principal_id,
         tenant_id: mi.properties.tenant_id,
         location: mi.location,
-    }
-}
-
-fn connection_info(endpoint: &ServiceEndpoint) -> ConnectionInfo {
-    ConnectionInfo {
-        id: endpoint.id.unwrap_or_default(),
-        issuer: endpoint.federation_issuer().map(str::to_string),
-        subject: endpoint.federation_subject().map(str::to_string),
-        is_ready: endpoint.is_ready.unwrap_or(false),
-        is_draft: endpoint.data.get("isDraft").and_then(|v| v.as_str()).is_some_and(|v| v.eq_ignore_ascii_case("true")),
-        client_id: endpoint.parameter("serviceprincipalid").and_then(|v| v.parse().ok()),
     }
 }
 
@@ -338,32 +303,7 @@ impl AzurePort for AzureClients {
         principal_id: Guid,
         projects: &[ObservedProject],
     ) -> Result<Option<ObservedMembership>, AzureError> {
-        let devops = self.client.devops(org).await?;
-        let known = devops.graph_service_principals().await?;
-        let Some(member) = known.into_iter().find(|p| p.origin_id == Some(principal_id)) else { return Ok(None) };
-        let storage_key = devops.storage_key(&member.descriptor).await?;
-        let Some(entitlement) = devops.service_principal_entitlement(storage_key).await? else { return Ok(None) };
-        let containers = devops.groups_of(&member.descriptor).await?;
-        let mut project_groups = std::collections::BTreeMap::new();
-        if !containers.is_empty() {
-            for project in projects {
-                let names: Vec<String> = devops
-                    .project_groups(project.id)
-                    .await?
-                    .into_iter()
-                    .filter(|g| containers.contains(&g.descriptor))
-                    .filter_map(|g| g.display_name)
-                    .collect();
-                if !names.is_empty() {
-                    project_groups.insert(project.name.clone(), names);
-                }
-            }
-        }
-        Ok(Some(ObservedMembership {
-            entitlement_id: entitlement.id,
-            access_level: entitlement.access_level.and_then(|a| access_level(a.account_license_type)),
-            project_groups,
-        }))
+        devops::find_membership(&self.client.devops(org).await?, principal_id, projects).await
     }
 
     async fn add_membership(
@@ -415,56 +355,7 @@ impl AzurePort for AzureClients {
         org: &OrgName,
         projects: &[ObservedProject],
     ) -> Result<Vec<ObservedConnection>, AzureError> {
-        let devops = self.client.devops(org).await?;
-        let mut seen = std::collections::BTreeMap::new();
-        let filter = EndpointFilter { include_details: true, include_failed: true, ..EndpointFilter::default() };
-        for project in projects {
-            for endpoint in devops.list_endpoints(&project.id.to_string(), &filter).await? {
-                let Some(id) = endpoint.id else { continue };
-                if seen.contains_key(&id) {
-                    continue;
-                }
-                let permissions = match endpoint.service_endpoint_project_references.first() {
-                    Some(owner) => devops.pipeline_permissions(&owner.project_reference.id.to_string(), id).await.ok(),
-                    None => None,
-                };
-                let info = connection_info(&endpoint);
-                let project_names: Vec<String> = endpoint
-                    .service_endpoint_project_references
-                    .iter()
-                    .map(|r| {
-                        r.project_reference
-                            .name
-                            .clone()
-                            .or_else(|| {
-                                projects.iter().find(|p| p.id == r.project_reference.id).map(|p| p.name.clone())
-                            })
-                            .unwrap_or_default()
-                    })
-                    .collect();
-                seen.insert(
-                    id,
-                    ObservedConnection {
-                        id,
-                        name: endpoint.name.clone(),
-                        project: project_names.first().cloned().unwrap_or_else(|| project.name.clone()),
-                        projects: project_names,
-                        endpoint_type: endpoint.kind.clone(),
-                        scheme: endpoint.authorization.scheme.clone(),
-                        client_id: info.client_id,
-                        issuer: info.issuer,
-                        subject: info.subject,
-                        is_ready: info.is_ready,
-                        is_draft: info.is_draft,
-                        all_pipelines: permissions.as_ref().is_some_and(|p| p.all_pipelines_authorized()),
-                        authorized_pipelines: permissions
-                            .map(|p| p.pipelines.iter().filter(|x| x.authorized).map(|x| x.id).collect())
-                            .unwrap_or_default(),
-                    },
-                );
-            }
-        }
-        Ok(seen.into_values().collect())
+        devops::connections(&self.client.devops(org).await?, projects).await
     }
 
     async fn create_connection(&self, org: &OrgName, new: &NewConnection<'_>) -> Result<ConnectionInfo, AzureError> {
@@ -573,62 +464,4 @@ impl AzurePort for AzureClients {
             TestResult::Failed { message: result.error_message.unwrap_or_else(|| result.status_code.clone()) }
         })
     }
-}
-
-/// Reads a connection by id at the organization level (any project that shares it).
-async fn org_endpoint(
-    devops: &keyless_azure::devops::DevOpsClient,
-    id: Guid,
-) -> Result<Option<ServiceEndpoint>, AzureError> {
-    for project in devops.projects().await? {
-        if let Some(found) = devops.endpoint_by_id(&project.id.to_string(), id).await? {
-            if found.id == Some(id) {
-                return Ok(Some(found));
-            }
-        }
-    }
-    Ok(None)
-}
-
-fn missing_connection(org: &OrgName, id: Guid) -> AzureError {
-    keyless_core::InputError::new(
-        "service connection",
-        format!("connection {id} was not found in {org}"),
-        "it may have been deleted; run `keyless apply` to create it again",
-    )
-    .into()
-}
-
-/// Custom project groups are not entitlement group types: join them through Azure DevOps Graph.
-async fn add_custom_groups(
-    devops: &keyless_azure::devops::DevOpsClient,
-    member: Option<&str>,
-    groups: &[(Guid, ProjectGroup)],
-) -> Result<(), AzureError> {
-    for (project, group) in groups {
-        let ProjectGroup::Custom(name) = group else { continue };
-        let member = member.ok_or_else(|| {
-            keyless_core::InputError::new(
-                "project group",
-                "the identity has no Azure DevOps descriptor yet",
-                "run `keyless apply` again in a minute",
-            )
-        })?;
-        let found = devops
-            .project_groups(*project)
-            .await?
-            .into_iter()
-            .find(|g| g.display_name.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(name)));
-        let group = found.ok_or_else(|| {
-            keyless_core::InputError::new(
-                "project group",
-                format!("the project has no group named '{name}'"),
-                "check the group name under Project settings > Permissions",
-            )
-        })?;
-        if !devops.is_member(member, &group.descriptor).await? {
-            devops.add_membership(member, &group.descriptor).await?;
-        }
-    }
-    Ok(())
 }

@@ -1,0 +1,194 @@
+//! The Azure DevOps half of the port: reading memberships and connections, and the small
+//! conversions between Azure DevOps and Keyless terms.
+
+use keyless_azure::{
+    AzureError,
+    devops::{DevOpsClient, EndpointFilter, GroupType, LicenseType, ServiceEndpoint},
+};
+use keyless_core::{
+    Guid,
+    names::OrgName,
+    observed::{ObservedConnection, ObservedMembership, ObservedProject},
+    setup::{AccessLevel, ProjectGroup},
+};
+
+use crate::port::ConnectionInfo;
+
+pub(super) fn license(access: AccessLevel) -> LicenseType {
+    match access {
+        AccessLevel::Stakeholder => LicenseType::Stakeholder,
+        AccessLevel::Basic => LicenseType::Express,
+        AccessLevel::BasicTestPlans => LicenseType::Advanced,
+    }
+}
+
+pub(super) fn access_level(license: LicenseType) -> Option<AccessLevel> {
+    match license {
+        LicenseType::Stakeholder => Some(AccessLevel::Stakeholder),
+        LicenseType::Express => Some(AccessLevel::Basic),
+        LicenseType::Advanced => Some(AccessLevel::BasicTestPlans),
+        _ => None,
+    }
+}
+
+pub(super) fn group_type(group: &ProjectGroup) -> Option<GroupType> {
+    match group {
+        ProjectGroup::Readers => Some(GroupType::ProjectReader),
+        ProjectGroup::Contributors => Some(GroupType::ProjectContributor),
+        ProjectGroup::ProjectAdministrators => Some(GroupType::ProjectAdministrator),
+        ProjectGroup::Custom(_) => None,
+    }
+}
+
+pub(super) fn connection_info(endpoint: &ServiceEndpoint) -> ConnectionInfo {
+    ConnectionInfo {
+        id: endpoint.id.unwrap_or_default(),
+        issuer: endpoint.federation_issuer().map(str::to_string),
+        subject: endpoint.federation_subject().map(str::to_string),
+        is_ready: endpoint.is_ready.unwrap_or(false),
+        is_draft: endpoint.data.get("isDraft").and_then(|v| v.as_str()).is_some_and(|v| v.eq_ignore_ascii_case("true")),
+        client_id: endpoint.parameter("serviceprincipalid").and_then(|v| v.parse().ok()),
+    }
+}
+
+/// Every connection of the organization visible through `projects`, once each.
+pub(super) async fn connections(
+    devops: &DevOpsClient,
+    projects: &[ObservedProject],
+) -> Result<Vec<ObservedConnection>, AzureError> {
+    let mut seen = std::collections::BTreeMap::new();
+    let filter = EndpointFilter { include_details: true, include_failed: true, ..EndpointFilter::default() };
+    for project in projects {
+        for endpoint in devops.list_endpoints(&project.id.to_string(), &filter).await? {
+            let Some(id) = endpoint.id else { continue };
+            if seen.contains_key(&id) {
+                continue;
+            }
+            let permissions = match endpoint.service_endpoint_project_references.first() {
+                Some(owner) => devops.pipeline_permissions(&owner.project_reference.id.to_string(), id).await.ok(),
+                None => None,
+            };
+            let info = connection_info(&endpoint);
+            let project_names: Vec<String> = endpoint
+                .service_endpoint_project_references
+                .iter()
+                .map(|r| {
+                    r.project_reference
+                        .name
+                        .clone()
+                        .or_else(|| projects.iter().find(|p| p.id == r.project_reference.id).map(|p| p.name.clone()))
+                        .unwrap_or_default()
+                })
+                .collect();
+            seen.insert(
+                id,
+                ObservedConnection {
+                    id,
+                    name: endpoint.name.clone(),
+                    project: project_names.first().cloned().unwrap_or_else(|| project.name.clone()),
+                    projects: project_names,
+                    endpoint_type: endpoint.kind.clone(),
+                    scheme: endpoint.authorization.scheme.clone(),
+                    client_id: info.client_id,
+                    issuer: info.issuer,
+                    subject: info.subject,
+                    is_ready: info.is_ready,
+                    is_draft: info.is_draft,
+                    all_pipelines: permissions.as_ref().is_some_and(|p| p.all_pipelines_authorized()),
+                    authorized_pipelines: permissions
+                        .map(|p| p.pipelines.iter().filter(|x| x.authorized).map(|x| x.id).collect())
+                        .unwrap_or_default(),
+                },
+            );
+        }
+    }
+    Ok(seen.into_values().collect())
+}
+
+/// The identity's entitlement and project groups in the organization, if it is a member.
+pub(super) async fn find_membership(
+    devops: &DevOpsClient,
+    principal_id: Guid,
+    projects: &[ObservedProject],
+) -> Result<Option<ObservedMembership>, AzureError> {
+    let known = devops.graph_service_principals().await?;
+    let Some(member) = known.into_iter().find(|p| p.origin_id == Some(principal_id)) else { return Ok(None) };
+    let storage_key = devops.storage_key(&member.descriptor).await?;
+    let Some(entitlement) = devops.service_principal_entitlement(storage_key).await? else { return Ok(None) };
+    let containers = devops.groups_of(&member.descriptor).await?;
+    let mut project_groups = std::collections::BTreeMap::new();
+    if !containers.is_empty() {
+        for project in projects {
+            let names: Vec<String> = devops
+                .project_groups(project.id)
+                .await?
+                .into_iter()
+                .filter(|g| containers.contains(&g.descriptor))
+                .filter_map(|g| g.display_name)
+                .collect();
+            if !names.is_empty() {
+                project_groups.insert(project.name.clone(), names);
+            }
+        }
+    }
+    Ok(Some(ObservedMembership {
+        entitlement_id: entitlement.id,
+        access_level: entitlement.access_level.and_then(|a| access_level(a.account_license_type)),
+        project_groups,
+    }))
+}
+
+/// Reads a connection by id at the organization level (any project that shares it).
+pub(super) async fn org_endpoint(devops: &DevOpsClient, id: Guid) -> Result<Option<ServiceEndpoint>, AzureError> {
+    for project in devops.projects().await? {
+        if let Some(found) = devops.endpoint_by_id(&project.id.to_string(), id).await? {
+            if found.id == Some(id) {
+                return Ok(Some(found));
+            }
+        }
+    }
+    Ok(None)
+}
+
+pub(super) fn missing_connection(org: &OrgName, id: Guid) -> AzureError {
+    keyless_core::InputError::new(
+        "service connection",
+        format!("connection {id} was not found in {org}"),
+        "it may have been deleted; run `keyless apply` to create it again",
+    )
+    .into()
+}
+
+/// Custom project groups are not entitlement group types: join them through Azure DevOps Graph.
+pub(super) async fn add_custom_groups(
+    devops: &DevOpsClient,
+    member: Option<&str>,
+    groups: &[(Guid, ProjectGroup)],
+) -> Result<(), AzureError> {
+    for (project, group) in groups {
+        let ProjectGroup::Custom(name) = group else { continue };
+        let member = member.ok_or_else(|| {
+            keyless_core::InputError::new(
+                "project group",
+                "the identity has no Azure DevOps descriptor yet",
+                "run `keyless apply` again in a minute",
+            )
+        })?;
+        let found = devops
+            .project_groups(*project)
+            .await?
+            .into_iter()
+            .find(|g| g.display_name.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(name)));
+        let group = found.ok_or_else(|| {
+            keyless_core::InputError::new(
+                "project group",
+                format!("the project has no group named '{name}'"),
+                "check the group name under Project settings > Permissions",
+            )
+        })?;
+        if !devops.is_member(member, &group.descriptor).await? {
+            devops.add_membership(member, &group.descriptor).await?;
+        }
+    }
+    Ok(())
+}
