@@ -22,7 +22,7 @@ use keyless_core::{
 use crate::{
     error::EngineError,
     journal::{JournalStore, RunJournal, RunStatus},
-    port::AzurePort,
+    port::{AzurePort, TestResult},
     progress::{ProgressEvent, Reporter, StepOutcome},
 };
 
@@ -281,4 +281,40 @@ fn initial_context(plan: &Plan, observed: &Observed) -> RunContext {
 pub(crate) fn backoff(policy: &ConsistencyPolicy, attempt: u32) -> Duration {
     let factor = 1.5f64.powi(attempt.saturating_sub(1).min(20) as i32);
     policy.initial_interval.mul_f64(factor).min(policy.max_interval)
+}
+
+/// Runs TestConnection until it passes, retrying only failures that mean "not propagated
+/// yet" within the policy's budget. `Ok(Err(message))` is a real failure to show.
+pub(crate) async fn verify_until_propagated<P: AzurePort>(
+    port: &P,
+    org: &keyless_core::names::OrgName,
+    project_id: keyless_core::Guid,
+    connection_id: keyless_core::Guid,
+    options: &ApplyOptions,
+    reporter: &dyn Reporter,
+    step_id: &str,
+) -> Result<Result<(), String>, keyless_azure::AzureError> {
+    let started = std::time::Instant::now();
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        match port.test_connection(org, project_id, connection_id).await? {
+            TestResult::Ok => return Ok(Ok(())),
+            TestResult::Failed { message } => {
+                let wait = backoff(&options.consistency, attempt);
+                if !crate::assumptions::is_propagation_failure(&message)
+                    || started.elapsed() + wait > options.consistency.budget
+                {
+                    return Ok(Err(message));
+                }
+                reporter.report(ProgressEvent::StepWaiting {
+                    step_id: step_id.into(),
+                    reason: crate::steps::wait_sentence(&message),
+                    attempt,
+                    wait_ms: wait.as_millis() as u64,
+                });
+                tokio::time::sleep(wait).await;
+            }
+        }
+    }
 }

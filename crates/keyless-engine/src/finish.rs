@@ -11,7 +11,7 @@ use crate::{
     apply::ApplyOptions,
     error::EngineError,
     journal::{JournalStore, RunJournal, RunStatus},
-    port::{AzurePort, TestResult},
+    port::AzurePort,
     progress::{ProgressEvent, Reporter, StepOutcome},
 };
 
@@ -71,10 +71,17 @@ pub async fn finish<P: AzurePort>(
             journal.steps.get(&format!("connection/{}", pack.connection)).and_then(|r| r.outputs.connection_id);
         let Some(connection_id) = connection_id else { continue };
         port.finish_draft(&spec.organization, connection_id).await.map_err(az)?;
-        let verified =
-            verify_with_patience(port, &spec.organization, *project_id, connection_id, options, reporter, &step_id)
-                .await
-                .map_err(az)?;
+        let verified = crate::apply::verify_until_propagated(
+            port,
+            &spec.organization,
+            *project_id,
+            connection_id,
+            options,
+            reporter,
+            &step_id,
+        )
+        .await
+        .map_err(az)?;
         if let Err(message) = verified {
             return Err(EngineError::Verification { connection: pack.connection.clone(), message });
         }
@@ -104,38 +111,4 @@ pub async fn finish<P: AzurePort>(
         remaining: still_waiting,
     });
     Ok(journal)
-}
-
-async fn verify_with_patience<P: AzurePort>(
-    port: &P,
-    org: &keyless_core::names::OrgName,
-    project_id: keyless_core::Guid,
-    connection_id: keyless_core::Guid,
-    options: &ApplyOptions,
-    reporter: &dyn Reporter,
-    step_id: &str,
-) -> Result<Result<(), String>, keyless_azure::AzureError> {
-    let started = std::time::Instant::now();
-    let mut attempt = 0;
-    loop {
-        attempt += 1;
-        match port.test_connection(org, project_id, connection_id).await? {
-            TestResult::Ok => return Ok(Ok(())),
-            TestResult::Failed { message } => {
-                let wait = crate::apply::backoff(&options.consistency, attempt);
-                if !crate::assumptions::is_propagation_failure(&message)
-                    || started.elapsed() + wait > options.consistency.budget
-                {
-                    return Ok(Err(message));
-                }
-                reporter.report(ProgressEvent::StepWaiting {
-                    step_id: step_id.into(),
-                    reason: crate::steps::wait_sentence(&message),
-                    attempt,
-                    wait_ms: wait.as_millis() as u64,
-                });
-                tokio::time::sleep(wait).await;
-            }
-        }
-    }
 }

@@ -10,11 +10,11 @@ use keyless_core::{
 };
 
 use crate::{
-    apply::{ConnectionState, StepEnv, backoff},
+    apply::{ConnectionState, StepEnv},
     error::EngineError,
     journal::{CreatedResource, StepOutputs, StepRecord},
-    port::{AzurePort, NewConnection, TestResult, WriteResult},
-    progress::{ProgressEvent, StepOutcome},
+    port::{AzurePort, NewConnection, WriteResult},
+    progress::StepOutcome,
     snippets::HandOff,
 };
 
@@ -458,30 +458,12 @@ async fn verify<P: AzurePort>(env: &StepEnv<'_, P>, step: &Step, key: &str) -> R
         ));
     }
     let (org, project_id, id) = connection_target(env, step, key)?;
-    let policy = &env.options.consistency;
-    let started = std::time::Instant::now();
-    let mut attempt = 0;
-    loop {
-        attempt += 1;
-        let result = env
-            .port
-            .test_connection(&org, project_id, id)
+    let result =
+        crate::apply::verify_until_propagated(env.port, &org, project_id, id, env.options, env.reporter, &step.id)
             .await
             .map_err(|e| EngineError::azure(step.title.clone(), e))?;
-        let TestResult::Failed { message } = result else {
-            return Ok(record(StepOutcome::Verified, format!("TestConnection succeeded after {attempt} attempt(s)")));
-        };
-        let wait = backoff(policy, attempt);
-        let propagating = crate::assumptions::is_propagation_failure(&message);
-        if !propagating || started.elapsed() + wait > policy.budget {
-            return Err(EngineError::Verification { connection: key.to_string(), message });
-        }
-        env.reporter.report(ProgressEvent::StepWaiting {
-            step_id: step.id.clone(),
-            reason: wait_sentence(&message),
-            attempt,
-            wait_ms: wait.as_millis() as u64,
-        });
-        tokio::time::sleep(wait).await;
+    match result {
+        Ok(()) => Ok(record(StepOutcome::Verified, "TestConnection succeeded")),
+        Err(message) => Err(EngineError::Verification { connection: key.to_string(), message }),
     }
 }

@@ -30,7 +30,7 @@ use crate::transport::AzureHttp;
 /// Opens the authorize URL. The CLI and GUI use [`SystemBrowser`]; tests replace it with an
 /// HTTP client that follows the emulator's redirect to the loopback listener.
 pub trait BrowserOpener: Send + Sync {
-    fn open(&self, url: &Url) -> Result<(), String>;
+    fn open(&self, url: &Url) -> std::io::Result<()>;
 }
 
 /// Opens the system's default browser with the `open` crate.
@@ -38,8 +38,8 @@ pub trait BrowserOpener: Send + Sync {
 pub struct SystemBrowser;
 
 impl BrowserOpener for SystemBrowser {
-    fn open(&self, url: &Url) -> Result<(), String> {
-        open::that_detached(url.as_str()).map_err(|e| e.to_string())
+    fn open(&self, url: &Url) -> std::io::Result<()> {
+        open::that_detached(url.as_str())
     }
 }
 
@@ -95,7 +95,7 @@ pub async fn sign_in_with_browser(
     };
     let (authorize_url, state) = request.url();
     tracing::info!(port, "waiting for the browser sign-in redirect");
-    opener.open(&authorize_url).map_err(AuthError::BrowserOpen)?;
+    opener.open(&authorize_url).map_err(|e| AuthError::BrowserOpen(e.to_string()))?;
 
     let code = tokio::select! {
         result = wait_for_redirect(&listener, state.secret()) => result?,

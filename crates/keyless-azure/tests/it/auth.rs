@@ -31,7 +31,7 @@ impl DeviceCodePrompt for CollectedPrompts {
 struct DoNothing;
 
 impl keyless_azure::auth::BrowserOpener for DoNothing {
-    fn open(&self, _url: &Url) -> Result<(), String> {
+    fn open(&self, _url: &Url) -> std::io::Result<()> {
         Ok(())
     }
 }
@@ -165,7 +165,7 @@ async fn browser_sign_in_times_out_and_cancels() {
 struct ForgedState;
 
 impl keyless_azure::auth::BrowserOpener for ForgedState {
-    fn open(&self, url: &Url) -> Result<(), String> {
+    fn open(&self, url: &Url) -> std::io::Result<()> {
         let redirect = url.query_pairs().find(|(k, _)| k == "redirect_uri").unwrap().1.into_owned();
         tokio::spawn(async move {
             let _ = reqwest::get(format!("{redirect}/?code=stolen&state=forged")).await;

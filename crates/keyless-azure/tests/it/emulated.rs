@@ -28,7 +28,7 @@ pub async fn start(config: EmulatorConfig) -> RunningEmulator {
 pub struct FollowRedirects;
 
 impl BrowserOpener for FollowRedirects {
-    fn open(&self, url: &Url) -> Result<(), String> {
+    fn open(&self, url: &Url) -> std::io::Result<()> {
         let url = url.clone();
         tokio::spawn(async move {
             let client = reqwest::Client::builder().build().unwrap();

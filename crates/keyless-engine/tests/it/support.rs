@@ -25,7 +25,7 @@ use serde_json::Value;
 pub struct FollowRedirects;
 
 impl BrowserOpener for FollowRedirects {
-    fn open(&self, url: &url::Url) -> Result<(), String> {
+    fn open(&self, url: &url::Url) -> std::io::Result<()> {
         let url = url.clone();
         tokio::spawn(async move {
             let _ = reqwest::Client::new().get(url).send().await;
