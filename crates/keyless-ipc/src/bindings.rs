@@ -8,7 +8,7 @@ use std::path::PathBuf;
 
 use ts_rs::{Config, TS};
 
-use crate::{AccountView, CloudView, IpcError, IpcErrorCode, SessionStatus, commands};
+use crate::*;
 
 /// The first line of the generated file.
 pub const HEADER: &str =
@@ -19,11 +19,63 @@ pub const BINDINGS_PATH: &str = "ui/src/ipc/bindings.ts";
 
 /// The whole generated file.
 pub fn typescript() -> String {
-    let config = Config::new();
+    // Counts, milliseconds and pipeline ids stay far below 2^53, so they are plain numbers.
+    let config = Config::new().with_large_int("number");
     let declarations = [
+        // Session
         declaration::<SessionStatus>(&config),
         declaration::<CloudView>(&config),
         declaration::<AccountView>(&config),
+        declaration::<ChooseCloud>(&config),
+        declaration::<SignInRequest>(&config),
+        declaration::<SignInMethodView>(&config),
+        declaration::<SignInEvent>(&config),
+        // Pickers
+        declaration::<OrganizationList>(&config),
+        declaration::<OrganizationView>(&config),
+        declaration::<FailedOrganization>(&config),
+        declaration::<OrganizationRequest>(&config),
+        declaration::<ProjectView>(&config),
+        declaration::<PipelineView>(&config),
+        declaration::<SubscriptionView>(&config),
+        declaration::<SubscriptionRequest>(&config),
+        declaration::<ResourceGroupView>(&config),
+        declaration::<LocationView>(&config),
+        declaration::<IdentitySearchRequest>(&config),
+        declaration::<IdentityKindView>(&config),
+        declaration::<IdentityView>(&config),
+        declaration::<ConnectionNameRequest>(&config),
+        declaration::<NameCheck>(&config),
+        // Setup
+        declaration::<SetupRequest>(&config),
+        declaration::<SetupInput>(&config),
+        declaration::<IdentityInput>(&config),
+        declaration::<WhenFullInput>(&config),
+        declaration::<OrganizationInput>(&config),
+        declaration::<AccessLevelInput>(&config),
+        declaration::<ProjectAccessInput>(&config),
+        declaration::<ProjectGroupInput>(&config),
+        declaration::<ConnectionInput>(&config),
+        declaration::<ConnectionTypeInput>(&config),
+        declaration::<ScopeInput>(&config),
+        // Plan
+        declaration::<PlanView>(&config),
+        declaration::<StepView>(&config),
+        declaration::<StepActionView>(&config),
+        declaration::<PlanCountsView>(&config),
+        declaration::<PlannedIdentityView>(&config),
+        // Runs
+        declaration::<RunRequest>(&config),
+        declaration::<RunView>(&config),
+        declaration::<RunStatusView>(&config),
+        declaration::<ReportView>(&config),
+        declaration::<ReportStepView>(&config),
+        declaration::<ConnectionReportView>(&config),
+        declaration::<HandOffView>(&config),
+        declaration::<RunSummaryView>(&config),
+        declaration::<StepOutcomeView>(&config),
+        declaration::<ProgressView>(&config),
+        // Errors
         declaration::<IpcError>(&config),
         declaration::<IpcErrorCode>(&config),
     ];
@@ -32,10 +84,18 @@ pub fn typescript() -> String {
         out.push_str(&declaration);
         out.push_str("\n\n");
     }
-    out.push_str("/** The desktop commands, by the name the UI uses; values are the Tauri command names. */\n");
+    out.push_str("/**\n * The desktop commands, by the name the UI uses; values are the Tauri command names.\n");
+    out.push_str(" * Each resolves to its result or rejects with an `IpcError`.\n */\n");
     out.push_str("export const COMMANDS = {\n");
     for command in commands::ALL {
+        out.push_str(&format!("  /** `{}` */\n", commands::signature_of(command)));
         out.push_str(&format!("  {}: \"{command}\",\n", commands::ui_key_for(command)));
+    }
+    out.push_str("} as const;\n\n");
+    out.push_str("/** The commands that stream events before their result, with the event type each streams. */\n");
+    out.push_str("export const STREAMING_COMMANDS = {\n");
+    for (command, event) in commands::STREAMING {
+        out.push_str(&format!("  {command}: \"{event}\",\n"));
     }
     out.push_str("} as const;\n");
     out
@@ -78,5 +138,9 @@ mod tests {
         assert!(generated.contains("account: AccountView | null"));
         assert!(generated.contains("requestId?: string"));
         assert!(generated.contains("sessionStatus: \"session_status\""));
+        assert!(generated.contains("export type SignInEvent = { \"kind\": \"deviceCode\""));
+        assert!(generated.contains("waitMs: number"));
+        assert!(generated.contains("export type ProjectGroupInput = \"readers\" | \"contributors\" | \"projectAdministrators\" | { \"custom\": string }"));
+        assert!(generated.contains("scope?: ScopeInput | null"));
     }
 }

@@ -41,6 +41,15 @@ pub enum IpcErrorCode {
     Service,
     /// A bug in Keyless: show the details and how to report it.
     Internal,
+    /// The user cancelled (sign-in or apply); nothing to show but where things stand.
+    Cancelled,
+    /// The thing asked for does not exist, e.g. an unknown run id or organization.
+    NotFound,
+    /// Another sign-in or run is already in progress: wait for it or cancel it.
+    Busy,
+    /// A run completed except for credentials the identity's owner must add (`finish_run`
+    /// after they did).
+    HandOffPending,
 }
 
 impl IpcError {

@@ -8,8 +8,26 @@
 
 pub mod bindings;
 pub mod commands;
+pub mod directory;
 pub mod error;
+pub mod plan;
+pub mod run;
 pub mod session;
+pub mod setup;
 
+pub use directory::{
+    ConnectionNameRequest, FailedOrganization, IdentityKindView, IdentitySearchRequest, IdentityView, LocationView,
+    NameCheck, OrganizationList, OrganizationRequest, OrganizationView, PipelineView, ProjectView, ResourceGroupView,
+    SubscriptionRequest, SubscriptionView,
+};
 pub use error::{IpcError, IpcErrorCode};
-pub use session::{AccountView, CloudView, SessionStatus};
+pub use plan::{PlanCountsView, PlanView, PlannedIdentityView, StepActionView, StepView};
+pub use run::{
+    ConnectionReportView, HandOffView, ProgressView, ReportStepView, ReportView, RunRequest, RunStatusView,
+    RunSummaryView, RunView, StepOutcomeView,
+};
+pub use session::{AccountView, ChooseCloud, CloudView, SessionStatus, SignInEvent, SignInMethodView, SignInRequest};
+pub use setup::{
+    AccessLevelInput, ConnectionInput, ConnectionTypeInput, IdentityInput, OrganizationInput, ProjectAccessInput,
+    ProjectGroupInput, ScopeInput, SetupInput, SetupRequest, WhenFullInput,
+};

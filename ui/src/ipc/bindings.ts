@@ -41,6 +41,431 @@ displayName: string,
 tenantId: string, };
 
 /**
+ * `choose_cloud(request)`: switch clouds; the current account is signed out.
+ */
+export type ChooseCloud = { 
+/**
+ * The built-in demo cloud, started inside the app; `cloud` is ignored.
+ */
+demo: boolean, 
+/**
+ * When `demo` is false: `public`, `usgov`, `china`, the path of a cloud profile JSON file,
+ * or the URL of an emulator. Absent means `public`.
+ */
+cloud?: string | null, };
+
+/**
+ * `sign_in(request, onEvent)`: sign in with one of the three methods.
+ */
+export type SignInRequest = { method: SignInMethodView, 
+/**
+ * A tenant id or domain to sign in to; the account's home tenant when absent.
+ */
+tenant?: string | null, 
+/**
+ * Keep the refresh token in the OS keyring so the next start signs in silently.
+ */
+remember: boolean, };
+
+/**
+ * How the user signs in.
+ */
+export type SignInMethodView = "browser" | "deviceCode" | "azureCli";
+
+/**
+ * What a sign-in in progress asks the user to do, streamed on the `sign_in` channel.
+ */
+export type SignInEvent = { "kind": "deviceCode", 
+/**
+ * e.g. "ABCD-EFGH".
+ */
+userCode: string, 
+/**
+ * e.g. "https://microsoft.com/devicelogin".
+ */
+verificationUri: string, 
+/**
+ * The identity platform's own instructions, as one sentence.
+ */
+message: string, } | { "kind": "browserOpened", };
+
+/**
+ * `list_organizations()`: every organization the account reaches, in every tenant it belongs
+ * to. Organizations that failed to load are listed in `failed` instead of failing the command.
+ */
+export type OrganizationList = { organizations: Array<OrganizationView>, 
+/**
+ * Organizations (or whole tenants, named by tenant id) that could not be read.
+ */
+failed: Array<FailedOrganization>, };
+
+export type OrganizationView = { 
+/**
+ * e.g. "contoso", as in dev.azure.com/contoso.
+ */
+name: string, 
+/**
+ * The organization id, a lowercase GUID.
+ */
+id: string, 
+/**
+ * The Entra tenant the organization is connected to.
+ */
+tenantId: string, projectCount: number, 
+/**
+ * False when the organization is connected to another tenant than the signed-in one: its
+ * identity and credentials then live in that tenant.
+ */
+tenantMatchesAccount: boolean, 
+/**
+ * Whether the account is a Project Collection Administrator there; `null` when unknown.
+ */
+isAdministrator: boolean | null, 
+/**
+ * A problem that does not hide the organization, e.g. its projects could not be counted.
+ */
+problem: string | null, };
+
+export type FailedOrganization = { 
+/**
+ * The organization name, or the tenant id when a whole tenant could not be read.
+ */
+name: string, 
+/**
+ * What failed and why, shown as it is.
+ */
+message: string, };
+
+/**
+ * `list_projects(request)`.
+ */
+export type OrganizationRequest = { organization: string, };
+
+export type ProjectView = { id: string, name: string, pipelines: Array<PipelineView>, };
+
+export type PipelineView = { id: number, name: string, };
+
+export type SubscriptionView = { id: string, name: string, tenantId: string, };
+
+/**
+ * `list_resource_groups(request)` and `list_locations(request)`.
+ */
+export type SubscriptionRequest = { 
+/**
+ * The subscription id.
+ */
+subscription: string, };
+
+export type ResourceGroupView = { name: string, 
+/**
+ * e.g. "westeurope".
+ */
+location: string, };
+
+export type LocationView = { 
+/**
+ * e.g. "westeurope", the value a setup uses.
+ */
+name: string, 
+/**
+ * e.g. "West Europe".
+ */
+displayName: string, 
+/**
+ * False where Azure does not support federated credentials on managed identities; the UI
+ * disables those regions for a new managed identity.
+ */
+supportsFederatedCredentials: boolean, };
+
+/**
+ * `search_identities(request)`.
+ */
+export type IdentitySearchRequest = { 
+/**
+ * The start of a display name (app registrations) or name (managed identities).
+ */
+query: string, };
+
+export type IdentityKindView = "appRegistration" | "managedIdentity";
+
+/**
+ * An identity that already exists and can back the connections.
+ */
+export type IdentityView = { kind: IdentityKindView, displayName: string, 
+/**
+ * The application (client) id, as a lowercase GUID.
+ */
+clientId: string, 
+/**
+ * The app's object id, or the managed identity's ARM resource id; what `existing` setups
+ * may name in `resourceId`.
+ */
+resourceRef: string, 
+/**
+ * A multitenant app cannot be used (connections need a single-tenant identity).
+ */
+multitenant: boolean, 
+/**
+ * Federated credentials it already has (at most 20 are allowed).
+ */
+federatedCredentialCount: number, 
+/**
+ * Whether the signed-in account can add federated credentials to it; when false the run
+ * hands those writes off to the identity's owner.
+ */
+canWrite: boolean, };
+
+/**
+ * `check_connection_name(request)`.
+ */
+export type ConnectionNameRequest = { organization: string, project: string, name: string, };
+
+/**
+ * Whether a connection name can be used; `problem` and `help` are shown next to the field.
+ */
+export type NameCheck = { ok: boolean, problem: string | null, help: string | null, };
+
+/**
+ * `plan_setup(request)` and `apply_setup(request, onProgress)`.
+ */
+export type SetupRequest = { setup: SetupInput, };
+
+/**
+ * The whole setup: one identity, the organizations and projects it joins, the connections.
+ */
+export type SetupInput = { identity: IdentityInput, organizations: Array<OrganizationInput>, connections: Array<ConnectionInput>, };
+
+/**
+ * Which identity the connections authenticate as.
+ */
+export type IdentityInput = { "kind": "appRegistration", name: string, whenFull: WhenFullInput, } | { "kind": "managedIdentity", name: string, 
+/**
+ * Subscription id.
+ */
+subscription: string, resourceGroup: string, 
+/**
+ * e.g. "westeurope".
+ */
+location: string, whenFull: WhenFullInput, } | { "kind": "existing", clientId?: string | null, resourceId?: string | null, name?: string | null, };
+
+/**
+ * What to do when the identity would need a 21st federated credential.
+ */
+export type WhenFullInput = "stop" | "newIdentity";
+
+export type OrganizationInput = { name: string, accessLevel: AccessLevelInput, projects: Array<ProjectAccessInput>, };
+
+export type AccessLevelInput = "stakeholder" | "basic" | "basicTestPlans";
+
+export type ProjectAccessInput = { name: string, 
+/**
+ * At least one group.
+ */
+groups: Array<ProjectGroupInput>, };
+
+/**
+ * A project security group: one of the three built-in ones, or any other by display name.
+ */
+export type ProjectGroupInput = "readers" | "contributors" | "projectAdministrators" | { "custom": string };
+
+export type ConnectionInput = { name: string, 
+/**
+ * The organization and project that own the connection.
+ */
+organization: string, project: string, type: ConnectionTypeInput, 
+/**
+ * `azureRm` only: where the role assignment lives.
+ */
+scope?: ScopeInput | null, 
+/**
+ * `azureRm` only: a built-in role name or role definition GUID; Reader when absent.
+ */
+role?: string | null, 
+/**
+ * `azureDevops` only: the organization pipelines reach; the owning one when absent.
+ */
+targetOrganization?: string | null, description: string, 
+/**
+ * Other projects of the same organization to share the connection with.
+ */
+shareWith: Array<string>, 
+/**
+ * Pipelines (by name, in the owning project) allowed to use the connection.
+ */
+pipelines: Array<string>, 
+/**
+ * Allow every pipeline of the project; only when the user asks for it explicitly.
+ */
+allPipelines: boolean, };
+
+export type ConnectionTypeInput = "azureRm" | "azureDevops";
+
+/**
+ * A subscription (optionally with a resource group), or a management group alone.
+ */
+export type ScopeInput = { subscription?: string | null, resourceGroup?: string | null, managementGroup?: string | null, };
+
+export type PlanView = { 
+/**
+ * In dependency order.
+ */
+steps: Array<StepView>, counts: PlanCountsView, 
+/**
+ * The identity, and its `-2`, `-3`... siblings when the 20-credential cap splits it.
+ */
+identities: Array<PlannedIdentityView>, 
+/**
+ * Things that will work but deserve a look, as sentences.
+ */
+warnings: Array<string>, 
+/**
+ * The plan as the CLI prints it, for "copy as text".
+ */
+text: string, };
+
+export type StepView = { 
+/**
+ * Stable within a plan and across resumes, e.g. "connection/contoso/Web/sc-prod".
+ */
+id: string, action: StepActionView, 
+/**
+ * e.g. "Create service connection sc-prod in contoso / Web".
+ */
+title: string, 
+/**
+ * The permission this step needs, e.g. "Project Administrator in contoso / Web".
+ */
+needs: string, 
+/**
+ * Ids of the steps that must finish first.
+ */
+dependsOn: Array<string>, 
+/**
+ * Where Review lists the step: "Identity", an organization ("contoso"), or a project
+ * ("contoso / Web").
+ */
+group: string, };
+
+/**
+ * Terraform-style: `+ create`, `~ update`, `= reuse`, `? verify`.
+ */
+export type StepActionView = "create" | "update" | "reuse" | "verify";
+
+export type PlanCountsView = { create: number, update: number, reuse: number, verify: number, };
+
+export type PlannedIdentityView = { displayName: string, kind: IdentityKindView, 
+/**
+ * Federated credentials before and after the run (at most 20).
+ */
+ficsBefore: number, ficsAfter: number, 
+/**
+ * True when the account cannot write this identity's credentials: the run stops at a
+ * hand-off pack for its owner, and `finish_run` completes it later.
+ */
+handOff: boolean, };
+
+/**
+ * `rollback_run(request, onProgress)` and `finish_run(request, onProgress)`.
+ */
+export type RunRequest = { runId: string, };
+
+/**
+ * Where a run ended (or stands).
+ */
+export type RunView = { runId: string, status: RunStatusView, report: ReportView, };
+
+export type RunStatusView = "completed" | "waitingForHandOff" | "failed" | "rolledBack" | "running";
+
+/**
+ * What a run created and how to use it.
+ */
+export type ReportView = { 
+/**
+ * Every planned step and what became of it, in plan order.
+ */
+steps: Array<ReportStepView>, connections: Array<ConnectionReportView>, handOffs: Array<HandOffView>, 
+/**
+ * The whole report for people (save as .md).
+ */
+markdown: string, 
+/**
+ * The whole report for tools (save as .json), as the CLI's `--output json` writes it.
+ */
+json: string, };
+
+export type ReportStepView = { id: string, title: string, 
+/**
+ * `null` when the step has not run.
+ */
+outcome: StepOutcomeView | null, detail: string, };
+
+export type ConnectionReportView = { 
+/**
+ * "organization/project/name".
+ */
+key: string, 
+/**
+ * The service connection id; `null` when it was not created.
+ */
+id: string | null, 
+/**
+ * The federation values Azure DevOps assigned, as written into the credential.
+ */
+issuer: string | null, subject: string | null, 
+/**
+ * True once Azure DevOps' own connection test passed.
+ */
+verified: boolean, 
+/**
+ * A pipeline snippet that uses the connection.
+ */
+pipelineYaml: string, };
+
+/**
+ * A federated credential the identity's owner must add, with everything they need to do it.
+ */
+export type HandOffView = { 
+/**
+ * The connection key it unblocks.
+ */
+connection: string, identityName: string, ficName: string, issuer: string, subject: string, audience: string, 
+/**
+ * The `az` command that adds the credential.
+ */
+azCommand: string, 
+/**
+ * The same as a REST request.
+ */
+restRequest: string, 
+/**
+ * The whole pack, to send to the owner.
+ */
+markdown: string, };
+
+/**
+ * One run of the journal, for the "Runs" list.
+ */
+export type RunSummaryView = { runId: string, 
+/**
+ * When it started, RFC 3339.
+ */
+started: string, status: RunStatusView, stepsDone: number, 
+/**
+ * How many resources it created (what rollback would delete).
+ */
+created: number, };
+
+/**
+ * What became of a step.
+ */
+export type StepOutcomeView = "created" | "updated" | "reused" | "verified" | "handedOff" | "alreadyDone";
+
+/**
+ * Progress of a run, streamed on the `onProgress` channel, tagged by `event`.
+ */
+export type ProgressView = { "event": "runStarted", runId: string, totalSteps: number, resumed: boolean, } | { "event": "stepStarted", stepId: string, title: string, } | { "event": "stepWaiting", stepId: string, reason: string, attempt: number, waitMs: number, } | { "event": "request", stepId: string, method: string, url: string, status: number, } | { "event": "stepFinished", stepId: string, outcome: StepOutcomeView, detail: string, elapsedMs: number, } | { "event": "stepFailed", stepId: string, code: string, message: string, help: string, } | { "event": "runFinished", runId: string, succeeded: boolean, done: number, failed: number, remaining: number, };
+
+/**
  * A failed command: what happened, what to do next, and the service's request id when a
  * service answered.
  */
@@ -61,9 +486,55 @@ requestId?: string, };
 /**
  * The few kinds of failure the UI treats differently.
  */
-export type IpcErrorCode = "invalidInput" | "signInRequired" | "forbidden" | "unavailable" | "network" | "service" | "internal";
+export type IpcErrorCode = "invalidInput" | "signInRequired" | "forbidden" | "unavailable" | "network" | "service" | "internal" | "cancelled" | "notFound" | "busy" | "handOffPending";
 
-/** The desktop commands, by the name the UI uses; values are the Tauri command names. */
+/**
+ * The desktop commands, by the name the UI uses; values are the Tauri command names.
+ * Each resolves to its result or rejects with an `IpcError`.
+ */
 export const COMMANDS = {
+  /** `() => SessionStatus` */
   sessionStatus: "session_status",
+  /** `(request: ChooseCloud) => SessionStatus` */
+  chooseCloud: "choose_cloud",
+  /** `(request: SignInRequest, onEvent: Channel<SignInEvent>) => SessionStatus` */
+  signIn: "sign_in",
+  /** `() => null` */
+  cancelSignIn: "cancel_sign_in",
+  /** `() => SessionStatus` */
+  signOut: "sign_out",
+  /** `() => OrganizationList` */
+  listOrganizations: "list_organizations",
+  /** `(request: OrganizationRequest) => ProjectView[]` */
+  listProjects: "list_projects",
+  /** `() => SubscriptionView[]` */
+  listSubscriptions: "list_subscriptions",
+  /** `(request: SubscriptionRequest) => ResourceGroupView[]` */
+  listResourceGroups: "list_resource_groups",
+  /** `(request: SubscriptionRequest) => LocationView[]` */
+  listLocations: "list_locations",
+  /** `(request: IdentitySearchRequest) => IdentityView[]` */
+  searchIdentities: "search_identities",
+  /** `(request: ConnectionNameRequest) => NameCheck` */
+  checkConnectionName: "check_connection_name",
+  /** `(request: SetupRequest) => PlanView` */
+  planSetup: "plan_setup",
+  /** `(request: SetupRequest, onProgress: Channel<ProgressView>) => RunView` */
+  applySetup: "apply_setup",
+  /** `() => null` */
+  cancelApply: "cancel_apply",
+  /** `(request: RunRequest, onProgress: Channel<ProgressView>) => RunView` */
+  rollbackRun: "rollback_run",
+  /** `(request: RunRequest, onProgress: Channel<ProgressView>) => RunView` */
+  finishRun: "finish_run",
+  /** `() => RunSummaryView[]` */
+  listRuns: "list_runs",
+} as const;
+
+/** The commands that stream events before their result, with the event type each streams. */
+export const STREAMING_COMMANDS = {
+  sign_in: "SignInEvent",
+  apply_setup: "ProgressView",
+  rollback_run: "ProgressView",
+  finish_run: "ProgressView",
 } as const;
