@@ -307,7 +307,9 @@ struct WriteSlot<'a> {
 impl<'a> WriteSlot<'a> {
     fn take(em: &'a Emulator, mi: &ManagedIdentity) -> Option<WriteSlot<'a>> {
         let key = mi.resource_id().to_ascii_lowercase();
-        em.world().fic_writes_in_flight.insert(key.clone()).then_some(WriteSlot { em, key })
+        let inserted = em.world().fic_writes_in_flight.insert(key.clone());
+        // Constructed only when taken: dropping a slot releases the key.
+        inserted.then(|| WriteSlot { em, key })
     }
 }
 

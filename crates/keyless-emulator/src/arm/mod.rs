@@ -1,5 +1,5 @@
 //! Azure Resource Manager under `/arm`: tenants, subscriptions (with `nextLink` paging),
-//! resource groups, management groups, and the dispatch to managed identities and
+//! resource groups, locations, management groups, and the dispatch to managed identities and
 //! authorization. ARM's error shape, api-version checks, token audience and tenant checks,
 //! `x-ms-request-id` headers.
 //!
@@ -7,6 +7,7 @@
 //! locks or policies.
 
 mod identities;
+mod locations;
 mod roles;
 mod scope;
 
@@ -87,6 +88,7 @@ async fn route(em: &Emulator, call: &Call) -> Response {
                 Err(r) => r,
             }
         }),
+        (&Method::GET, ["subscriptions", _, "locations"]) => locations::list(em, call, &caller),
         (_, ["subscriptions", _, "resourcegroups", ..]) if s.len() <= 4 => {
             version(em, call, RESOURCE_GROUP_VERSIONS, false).unwrap_or_else(|| resource_groups(em, call, &caller))
         }
