@@ -66,7 +66,10 @@ pub fn route(em: &Emulator, call: &Call, caller: &Caller, key: Option<AltKey>, r
             // Managed identity principals belong to ARM; Graph refuses to delete them.
             if sp.service_principal_type == "ManagedIdentity" {
                 drop(w);
-                return crate::graph::bad_request(em, "Service principals of managed identities are deleted with the identity.");
+                return crate::graph::bad_request(
+                    em,
+                    "Service principals of managed identities are deleted with the identity.",
+                );
             }
             w.service_principals.retain(|s| s.id != sp.id);
             drop(w);

@@ -308,7 +308,7 @@ fn history(em: &Emulator, call: &Call, caller: &Caller, project: Option<Guid>, r
         .filter(|x| x.organization == org && x.endpoint == id && project.is_none_or(|p| x.project == p))
         .cloned()
         .collect();
-    runs.sort_by(|a, b| b.finished.cmp(&a.finished));
+    runs.sort_by_key(|run| std::cmp::Reverse(run.finished));
     let value: Vec<Value> = runs
         .iter()
         .take(top)

@@ -75,7 +75,7 @@ fn organization_from_url(url: &str) -> Option<String> {
     if let Some(org) = parsed.host_str().and_then(|h| h.strip_suffix(".visualstudio.com")) {
         return Some(org.to_string());
     }
-    parsed.path_segments()?.filter(|s| !s.is_empty()).last().map(str::to_string)
+    parsed.path_segments()?.rfind(|s| !s.is_empty()).map(str::to_string)
 }
 
 fn project_references(
@@ -250,11 +250,11 @@ pub fn create(em: &Emulator, call: &Call, caller: &Caller) -> Response {
         pre_conversion: None,
     };
     if *scheme == "WorkloadIdentityFederation" {
-        if automatic {
-            if let Err(message) = create_automatic_identity(em, &mut w, caller, &mut endpoint, &mut params, &mut data) {
-                endpoint.is_ready = false;
-                endpoint.operation_status = Some(json!({"state": "Failed", "statusMessage": message}));
-            }
+        if automatic
+            && let Err(message) = create_automatic_identity(em, &mut w, caller, &mut endpoint, &mut params, &mut data)
+        {
+            endpoint.is_ready = false;
+            endpoint.operation_status = Some(json!({"state": "Failed", "statusMessage": message}));
         }
         endpoint.parameters = params;
         let issuer = issuer_parameters(&w, &endpoint, true);
