@@ -148,6 +148,8 @@ pub struct ConnectionNameRequest {
 }
 
 /// Whether a connection name can be used; `problem` and `help` are shown next to the field.
+/// `help` can also come with `ok: true`, as a note (e.g. an existing workload identity
+/// connection of that name will be reused).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct NameCheck {

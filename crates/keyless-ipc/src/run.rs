@@ -21,6 +21,9 @@ pub struct RunView {
     pub run_id: String,
     pub status: RunStatusView,
     pub report: ReportView,
+    /// Why the run stopped when it did not finish (`failed`, including a cancel with code
+    /// `cancelled`); `null` otherwise. The failed step also came as a `stepFailed` event.
+    pub error: Option<crate::IpcError>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]

@@ -222,6 +222,8 @@ export type ConnectionNameRequest = { organization: string, project: string, nam
 
 /**
  * Whether a connection name can be used; `problem` and `help` are shown next to the field.
+ * `help` can also come with `ok: true`, as a note (e.g. an existing workload identity
+ * connection of that name will be reused).
  */
 export type NameCheck = { ok: boolean, problem: string | null, help: string | null, };
 
@@ -372,7 +374,12 @@ export type RunRequest = { runId: string, };
 /**
  * Where a run ended (or stands).
  */
-export type RunView = { runId: string, status: RunStatusView, report: ReportView, };
+export type RunView = { runId: string, status: RunStatusView, report: ReportView, 
+/**
+ * Why the run stopped when it did not finish (`failed`, including a cancel with code
+ * `cancelled`); `null` otherwise. The failed step also came as a `stepFailed` event.
+ */
+error: IpcError | null, };
 
 export type RunStatusView = "completed" | "waitingForHandOff" | "failed" | "rolledBack" | "running";
 
