@@ -96,6 +96,15 @@ impl fmt::Debug for Guid {
     }
 }
 
+impl schemars::JsonSchema for Guid {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Guid".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type": "string", "format": "uuid", "description": "A GUID such as 72f988bf-86f1-41af-91ab-2d7cd011db47" })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -119,14 +128,5 @@ mod tests {
         let ns = Guid::from_u128(1);
         assert_eq!(Guid::derived(ns, "a"), Guid::derived(ns, "a"));
         assert_ne!(Guid::derived(ns, "a"), Guid::derived(ns, "b"));
-    }
-}
-
-impl schemars::JsonSchema for Guid {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "Guid".into()
-    }
-    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        schemars::json_schema!({ "type": "string", "format": "uuid", "description": "A GUID such as 72f988bf-86f1-41af-91ab-2d7cd011db47" })
     }
 }

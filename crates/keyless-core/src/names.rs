@@ -179,6 +179,19 @@ pub fn validate_managed_identity_region(location: &str) -> Result<(), InputError
     Ok(())
 }
 
+impl schemars::JsonSchema for OrgName {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OrgName".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "pattern": "^[A-Za-z0-9]([A-Za-z0-9-]{0,48}[A-Za-z0-9])?$",
+            "description": "Azure DevOps organization name, as in https://dev.azure.com/<name>"
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -225,18 +238,5 @@ mod tests {
         assert!(err.problem.contains("cannot hold federated credentials"));
         assert!(validate_resource_group_name("rg-prod.").is_err());
         assert!(validate_resource_group_name("rg-prod").is_ok());
-    }
-}
-
-impl schemars::JsonSchema for OrgName {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "OrgName".into()
-    }
-    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        schemars::json_schema!({
-            "type": "string",
-            "pattern": "^[A-Za-z0-9]([A-Za-z0-9-]{0,48}[A-Za-z0-9])?$",
-            "description": "Azure DevOps organization name, as in https://dev.azure.com/<name>"
-        })
     }
 }

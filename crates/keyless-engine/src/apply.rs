@@ -215,9 +215,9 @@ fn batch_by_identity(ready: Vec<&Step>, limit: Option<usize>) -> Vec<Vec<&Step>>
     groups
 }
 
-async fn run_group<'a, P: AzurePort>(
+async fn run_group<P: AzurePort>(
     env: &StepEnv<'_, P>,
-    group: Vec<&'a Step>,
+    group: Vec<&Step>,
     journal: &Mutex<RunJournal>,
     store: &JournalStore,
 ) -> Result<Vec<String>, (Vec<String>, EngineError)> {

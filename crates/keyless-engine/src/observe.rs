@@ -90,12 +90,11 @@ pub async fn observe<P: AzurePort>(port: &P, setup: &Setup) -> Result<Observed, 
                 }
             }
         }
-        if let Some(subscription) = scope_subscription(scope) {
-            if let std::collections::btree_map::Entry::Vacant(slot) = observed.subscription_names.entry(subscription) {
-                if let Some(name) = port.subscription_name(subscription).await.map_err(az)? {
-                    slot.insert(name);
-                }
-            }
+        if let Some(subscription) = scope_subscription(scope)
+            && let std::collections::btree_map::Entry::Vacant(slot) = observed.subscription_names.entry(subscription)
+            && let Some(name) = port.subscription_name(subscription).await.map_err(az)?
+        {
+            slot.insert(name);
         }
     }
     Ok(observed)
@@ -143,10 +142,10 @@ async fn find_identities<P: AzurePort>(port: &P, setup: &Setup) -> Result<Vec<Ob
                 }
             } else if let Some(app) = port.find_app(name.as_deref(), *client_id).await.map_err(az)? {
                 found.push(app_identity(port, app).await?);
-            } else if let Some(client_id) = client_id {
-                if let Some(mi) = port.find_managed_identity_by_client_id(*client_id).await.map_err(az)? {
-                    found.push(mi_identity(port, mi).await?);
-                }
+            } else if let Some(client_id) = client_id
+                && let Some(mi) = port.find_managed_identity_by_client_id(*client_id).await.map_err(az)?
+            {
+                found.push(mi_identity(port, mi).await?);
             }
         }
     }

@@ -64,6 +64,17 @@ pub fn pipeline_yaml(spec: &ConnectionSpec) -> String {
     }
 }
 
+/// The identity a hand-off is addressed to.
+#[derive(Debug, Clone, Copy)]
+pub struct HandOffIdentity<'a> {
+    pub name: &'a str,
+    pub kind: IdentityKind,
+    /// appId / clientId.
+    pub client_id: &'a str,
+    /// Application object id, or the managed identity's resource id.
+    pub identity_ref: &'a str,
+}
+
 /// Everything the owner of an identity needs to create the federated credential for a draft
 /// connection, with commands they can run as they are.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -85,16 +96,8 @@ pub struct HandOff {
 }
 
 impl HandOff {
-    pub fn new(
-        connection: &str,
-        identity_name: &str,
-        kind: IdentityKind,
-        client_id: &str,
-        identity_ref: &str,
-        fic_name: &str,
-        issuer: &str,
-        subject: &str,
-    ) -> Self {
+    pub fn new(connection: &str, identity: &HandOffIdentity<'_>, fic_name: &str, issuer: &str, subject: &str) -> Self {
+        let HandOffIdentity { name: identity_name, kind, client_id, identity_ref } = *identity;
         let audience = TOKEN_EXCHANGE_AUDIENCE;
         let (az_command, rest_request) = match kind {
             IdentityKind::AppRegistration => (
@@ -173,12 +176,15 @@ mod tests {
 
     #[test]
     fn managed_identity_hand_off_names_group_and_identity() {
+        let identity = HandOffIdentity {
+            name: "id-prod",
+            kind: IdentityKind::ManagedIdentity,
+            client_id: "c1",
+            identity_ref: "/subscriptions/s/resourceGroups/rg-id/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-prod",
+        };
         let pack = HandOff::new(
             "contoso/Web/sc",
-            "id-prod",
-            IdentityKind::ManagedIdentity,
-            "c1",
-            "/subscriptions/s/resourceGroups/rg-id/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-prod",
+            &identity,
             "ado-x",
             "https://login.microsoftonline.com/t/v2.0",
             "/eid1/c/pub/t/a/a/b/sc/o/c",

@@ -15,7 +15,7 @@ use crate::{
     journal::{CreatedResource, StepOutputs, StepRecord},
     port::{AzurePort, NewConnection, WriteResult},
     progress::StepOutcome,
-    snippets::HandOff,
+    snippets::{HandOff, HandOffIdentity},
 };
 
 /// Plain words for a replication wait, keyed by the error that signalled it.
@@ -395,16 +395,10 @@ async fn federated_credential<P: AzurePort>(
         });
     }
     if hand_off {
-        let pack = HandOff::new(
-            key,
-            &identity.display_name,
-            kind,
-            &identity.client_id.map(|c| c.to_string()).unwrap_or_default(),
-            &object_ref,
-            &name,
-            &issuer,
-            &subject,
-        );
+        let client_id = identity.client_id.map(|c| c.to_string()).unwrap_or_default();
+        let owner =
+            HandOffIdentity { name: &identity.display_name, kind, client_id: &client_id, identity_ref: &object_ref };
+        let pack = HandOff::new(key, &owner, &name, &issuer, &subject);
         return Ok(StepRecord {
             hand_off: Some(pack),
             outputs: StepOutputs { fic_name: Some(name), ..StepOutputs::default() },

@@ -141,10 +141,10 @@ pub(super) async fn find_membership(
 /// Reads a connection by id at the organization level (any project that shares it).
 pub(super) async fn org_endpoint(devops: &DevOpsClient, id: Guid) -> Result<Option<ServiceEndpoint>, AzureError> {
     for project in devops.projects().await? {
-        if let Some(found) = devops.endpoint_by_id(&project.id.to_string(), id).await? {
-            if found.id == Some(id) {
-                return Ok(Some(found));
-            }
+        if let Some(found) = devops.endpoint_by_id(&project.id.to_string(), id).await?
+            && found.id == Some(id)
+        {
+            return Ok(Some(found));
         }
     }
     Ok(None)
