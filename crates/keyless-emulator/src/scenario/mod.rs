@@ -85,13 +85,14 @@ impl Scenario {
     /// Loads a `.toml` or `.json` scenario and checks its references.
     pub fn from_file(path: impl AsRef<Path>) -> Result<Scenario, ScenarioError> {
         let path = path.as_ref();
+        let extension = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
+        let parse: fn(&str, &str) -> Result<Scenario, ScenarioError> = match extension.as_deref() {
+            Some("toml") => Scenario::from_toml_str,
+            Some("json") => Scenario::from_json_str,
+            _ => return Err(ScenarioError::UnknownFormat { path: path.into() }),
+        };
         let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Read { path: path.into(), source })?;
-        let origin = path.display().to_string();
-        match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
-            Some("toml") => Scenario::from_toml_str(&text, &origin),
-            Some("json") => Scenario::from_json_str(&text, &origin),
-            _ => Err(ScenarioError::UnknownFormat { path: path.into() }),
-        }
+        parse(&text, &path.display().to_string())
     }
 
     /// Parses TOML text; `origin` names it in errors.
