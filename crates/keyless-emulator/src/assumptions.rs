@@ -84,6 +84,22 @@
 //!     uses); `isolationScope` appears only in 2024-11-30 bodies.
 //! 29. **Pipeline permissions PATCH** accepts pipeline ids without checking they exist.
 //! 30. **Creating a connection as a project Reader**: 403 [`endpoint_create_denied_message`].
+//! 31. **Device code `slow_down`** (polling faster than `interval`) reuses the AADSTS70016 text;
+//!     `authorization_declined` uses AADSTS70000 with a "declined" sentence.
+//! 32. **Create without `isReady` and without `data.isDraft`** gives a ready connection; a draft
+//!     has `isReady: false` and `operationStatus: null`.
+//! 33. **Automatic-mode WIF creation** (`data.creationMode: "Automatic"`) succeeds at once: the
+//!     emulator creates the app, service principal, a Contributor role assignment at the scope
+//!     and the FIC, with the caller's rights; cross-tenant callers get the
+//!     `AadAccessSilentException` text in `operationStatus` (state `Failed`, `isReady: false`).
+//! 34. **WorkloadIdentityUser targeting an organization of another tenant** is refused at
+//!     creation with 400 ("not connected to the same Microsoft Entra tenant").
+//! 35. **`revertSchemeDeadline`** is written in round-trip ("o") form with 7 fractional digits.
+//! 36. **Execution history** accepts `7.1` as well as `7.1-preview.1`.
+//! 37. **Updating a connection's authorization scheme without `operation=ConvertAuthenticationScheme`**
+//!     is a 400.
+//! 38. **Connection management rights**: Project Collection Administrators and the creator may
+//!     update, share, convert, delete and change pipeline permissions; others get 403.
 
 /// `workloadIdentityFederationIssuerType` of Entra-issuer connections (observed).
 pub const ISSUER_TYPE_ENTRA: &str = "EntraID";
@@ -92,7 +108,7 @@ pub const ISSUER_TYPE_DEVOPS: &str = "AzureDevOps";
 
 pub const MAX_CONNECTION_NAME_LEN: usize = keyless_core::names::MAX_CONNECTION_NAME_LEN;
 
-pub const ARM_PAGE_SIZE: usize = 2;
+pub const ARM_PAGE_SIZE: usize = 1;
 pub const DEVOPS_GRAPH_PAGE_SIZE: usize = 5;
 pub const GRAPH_DEFAULT_PAGE_SIZE: usize = 100;
 pub const DEVOPS_PROJECTS_DEFAULT_TOP: usize = 100;
@@ -152,7 +168,7 @@ pub fn test_connection_failure(inner: &str) -> String {
 }
 
 pub fn unknown_org_message(org: &str) -> String {
-    format!("VS800075: The organization '{org}' does not exist, or you do not have permission to access it.")
+    format!("The Azure DevOps organization '{org}' does not exist, or you do not have permission to access it.")
 }
 
 pub fn endpoint_create_denied_message(project: &str) -> String {

@@ -7,3 +7,4 @@ mod endpoints;
 mod entra;
 mod graph;
 mod support;
+mod tidy;
