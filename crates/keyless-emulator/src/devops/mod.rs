@@ -195,6 +195,10 @@ async fn route(em: &Emulator, call: &Call, host: Host, caller: &Caller) -> Respo
         Host::Vsaex => entitlements::route(em, call, caller, &s),
         Host::Vssps => identities::route(em, call, caller, &s),
         Host::Core => {
+            if s.is_empty() {
+                // The organization's home page; GCM probes it with HEAD for the tenant header.
+                return http::html(StatusCode::OK, format!("<!DOCTYPE html><title>{}</title>", caller.org().name));
+            }
             if s.first() == Some(&"_apis") {
                 return match s.get(1).copied() {
                     Some("serviceendpoint") => endpoints::route_org(em, call, caller, &s),

@@ -255,3 +255,17 @@ async fn graph_group_pages_can_be_empty_and_memberships_work() {
     assert_eq!(created["containerDescriptor"], readers);
     assert_eq!(head(&em).await.unwrap().status(), StatusCode::OK);
 }
+
+#[tokio::test]
+async fn head_on_the_organization_reveals_its_tenant_without_auth() {
+    let em = start(fast_config()).await;
+    let r = client().head(format!("{}/ado/contoso", em.base_url())).send().await.unwrap();
+    assert_eq!(r.headers()["x-vss-resourcetenant"], minimal_ids::TENANT.to_string().as_str());
+    assert!(r.headers()["www-authenticate"].to_str().unwrap().starts_with("Bearer authorization_uri="));
+    let tokens = sign_in(&em).await;
+    let ok = client().head(format!("{}/ado/contoso", em.base_url())).bearer_auth(&tokens.devops).send().await.unwrap();
+    assert_eq!(ok.status(), StatusCode::OK);
+    let unknown = client().get(format!("{}/ado/nope/_apis/connectionData", em.base_url())).send().await.unwrap();
+    assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
+    assert!(unknown.headers().get("x-vss-resourcetenant").is_none());
+}
