@@ -48,8 +48,9 @@
 //!     SubscriptionNotFound answer (what a principal without any role sees).
 //! 14. **ServicePrincipalEntitlements failures** are all HTTP 200 with `isSuccess: false` and
 //!     `operationResult.errors = [{key, value}]`, including "Access Denied ... Add Users" for
-//!     a caller who is not a Project Collection Administrator. The `key` is
-//!     [`ENTITLEMENT_ERROR_KEY`].
+//!     a caller who is not a Project Collection Administrator and a missing originId. The
+//!     `key` is [`ENTITLEMENT_ERROR_KEY`] ("5000", as Terraform renders user-entitlement errors
+//!     "(5000) ..." in terraform-provider-azuredevops#1384).
 //! 15. **Azure DevOps api-version errors**: missing → `VssVersionNotSpecifiedException`,
 //!     unparsable → `VssInvalidApiVersionException`, above 7.2 → `VssVersionOutOfRangeException`,
 //!     a preview-only resource (or 7.2) without `-preview` → `VssInvalidPreviewVersionException`.

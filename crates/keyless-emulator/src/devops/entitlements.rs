@@ -184,11 +184,8 @@ fn add(em: &Emulator, call: &Call, caller: &Caller) -> Response {
     let origin_text =
         body.pointer("/servicePrincipal/originId").and_then(Value::as_str).unwrap_or_default().to_string();
     let Ok(origin_id) = Guid::parse_input("originId", &origin_text) else {
-        return wrapped_error(
-            StatusCode::BAD_REQUEST,
-            "Value cannot be null.\r\nParameter name: servicePrincipal.originId",
-            "ArgumentNullException",
-        );
+        // As for user entitlements (terraform-provider-azuredevops#1384): a 200 with key 5000.
+        return failure("The Id or OriginId must be set.");
     };
     let (license, source) = match check_access_level(body.get("accessLevel").unwrap_or(&Value::Null)) {
         Ok(v) => v,

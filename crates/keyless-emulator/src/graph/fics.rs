@@ -158,7 +158,7 @@ fn conflicts(
             StatusCode::BAD_REQUEST,
             "InvalidFederatedIdentityCredentialValue",
             &format!(
-                "The combination of issuer and subject must be unique for the application. Issuer '{issuer}' and Subject: '{subject}' already exist. paramName: FederatedIdentityCredential.Subject, paramValue: {subject}, objectType: Microsoft.Online.DirectoryServices.FederatedIdentityCredential"
+                "The combination of issuer and subject must be unique for the application. Issuer {issuer} and Subject: {subject} already exist. paramName: FederatedIdentityCredential.Subject, paramValue: {subject}, objectType: Microsoft.Online.DirectoryServices.Application"
             ),
         ));
     }
