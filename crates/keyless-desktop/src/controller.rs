@@ -1,15 +1,34 @@
-//! The controller every desktop command calls: it owns the app's state (cloud, session).
+//! The controller every desktop command calls: it owns the app's state (the cloud, the demo
+//! emulator when the demo cloud is chosen, the signed-in session, the cancel switches of a
+//! sign-in and a run) and holds the session and cloud commands.
 //!
-//! It is `Sync` so the Tauri shell can keep one in its managed state and call it from any
-//! command thread. It does not sign anyone in by itself; sign-in reports its result through
-//! [`Controller::record_sign_in`].
+//! It is `Sync` so the Tauri shell and the browser bridge keep one and call it from any task.
+//! The pickers live in `directory`, the runs in `runs`; both are `impl Controller` blocks over
+//! the state declared here. Nothing here knows Tauri or HTTP routing.
 
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::{
+    path::PathBuf,
+    sync::{
+        Arc, Mutex, MutexGuard, PoisonError,
+        atomic::{AtomicBool, Ordering},
+    },
+};
 
-use keyless_core::Guid;
-use keyless_ipc::SessionStatus;
+use keyless_azure::{
+    HttpConfig,
+    auth::{OsKeyring, RefreshTokenStore, SignInCancel},
+    resolve_cloud,
+};
+use keyless_core::{CloudProfile, Guid};
+use keyless_engine::journal::JournalStore;
+use keyless_ipc::{ChooseCloud, SessionStatus, SignInEvent, SignInRequest};
 
-use crate::{CloudSetting, views};
+use crate::{
+    CloudSetting, DesktopError, EventSink,
+    demo::{DemoCloud, DemoSettings},
+    sign_in::{Connected, SignInChoice, SignInContext, sign_in},
+    views,
+};
 
 /// The Entra account a sign-in produced.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,53 +38,231 @@ pub struct SignedInAccount {
     pub tenant_id: Guid,
 }
 
+/// What the app decides once at start-up; tests shorten waits and keep state in temp dirs.
+pub struct ControllerOptions {
+    /// Where real clouds' runs are journaled; `None` is the CLI's default location, so `keyless
+    /// runs` lists the app's runs too.
+    pub state_dir: Option<PathBuf>,
+    /// Where "remember me" keeps the refresh token.
+    pub keyring: Arc<dyn RefreshTokenStore>,
+    pub demo: DemoSettings,
+    pub http: HttpConfig,
+}
+
+impl Default for ControllerOptions {
+    fn default() -> Self {
+        ControllerOptions {
+            state_dir: None,
+            keyring: Arc::new(OsKeyring),
+            demo: DemoSettings::default(),
+            http: HttpConfig::default(),
+        }
+    }
+}
+
+impl std::fmt::Debug for ControllerOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ControllerOptions")
+            .field("state_dir", &self.state_dir)
+            .field("keyring", &self.keyring.name())
+            .field("demo", &self.demo)
+            .finish_non_exhaustive()
+    }
+}
+
 /// The state behind the window.
 #[derive(Debug)]
 pub struct Controller {
-    cloud: CloudSetting,
-    account: Mutex<Option<SignedInAccount>>,
+    pub(crate) options: ControllerOptions,
+    cloud: Mutex<CloudSetting>,
+    /// The in-process emulator, started when the demo cloud is first needed.
+    demo: tokio::sync::Mutex<Option<DemoCloud>>,
+    connected: Mutex<Option<Connected>>,
+    sign_in_cancel: Mutex<Option<SignInCancel>>,
+    /// Held for the whole of an apply, rollback or finish: one run at a time.
+    pub(crate) run_lock: tokio::sync::Mutex<()>,
+    pub(crate) apply_cancel: Mutex<Option<Arc<AtomicBool>>>,
 }
 
 impl Controller {
     /// A controller for `cloud` with nobody signed in.
     pub fn new(cloud: CloudSetting) -> Self {
-        Self { cloud, account: Mutex::new(None) }
+        Self::with_options(cloud, ControllerOptions::default())
     }
 
-    pub fn session_status(&self) -> SessionStatus {
-        SessionStatus {
-            cloud: views::cloud_view(&self.cloud),
-            account: self.account().as_ref().map(views::account_view),
+    pub fn with_options(cloud: CloudSetting, options: ControllerOptions) -> Self {
+        Self {
+            options,
+            cloud: Mutex::new(cloud),
+            demo: tokio::sync::Mutex::new(None),
+            connected: Mutex::new(None),
+            sign_in_cancel: Mutex::new(None),
+            run_lock: tokio::sync::Mutex::new(()),
+            apply_cancel: Mutex::new(None),
         }
     }
 
-    pub fn record_sign_in(&self, account: SignedInAccount) {
-        *self.account() = Some(account);
+    /// `session_status`.
+    pub fn session_status(&self) -> SessionStatus {
+        SessionStatus {
+            cloud: views::cloud_view(&lock(&self.cloud)),
+            account: lock(&self.connected).as_ref().map(|connected| views::account_view(&connected.account)),
+        }
     }
 
-    pub fn sign_out(&self) {
-        *self.account() = None;
+    /// `choose_cloud`: switches clouds and signs out. The demo emulator starts now, so the
+    /// first sign-in is quick; leaving the demo cloud stops it and forgets its runs.
+    pub async fn choose_cloud(&self, request: ChooseCloud) -> Result<SessionStatus, DesktopError> {
+        let ChooseCloud { demo, cloud } = request;
+        let setting = if demo {
+            CloudSetting::Demo
+        } else {
+            let profile = resolve_cloud(cloud.as_deref()).await?;
+            CloudSetting::Profile(Box::new(profile))
+        };
+        self.sign_out_locally();
+        let mut running = self.demo.lock().await;
+        if demo {
+            if running.is_none() {
+                *running = Some(DemoCloud::start(&self.options.demo).await?);
+            }
+        } else if let Some(previous) = running.take() {
+            previous.shutdown().await;
+        }
+        drop(running);
+        *lock(&self.cloud) = setting;
+        Ok(self.session_status())
     }
 
-    fn account(&self) -> MutexGuard<'_, Option<SignedInAccount>> {
-        // The guarded value is a plain Option that a panic cannot leave half-written.
-        self.account.lock().unwrap_or_else(PoisonError::into_inner)
+    /// `sign_in`: signs in with the chosen method; events say what the user must do.
+    pub async fn sign_in(
+        &self,
+        request: SignInRequest,
+        events: &dyn EventSink<SignInEvent>,
+    ) -> Result<SessionStatus, DesktopError> {
+        let SignInRequest { method, tenant, remember } = request;
+        let cancel = SignInCancel::new();
+        {
+            let mut slot = lock(&self.sign_in_cancel);
+            if slot.is_some() {
+                return Err(DesktopError::Busy("a sign-in"));
+            }
+            *slot = Some(cancel.clone());
+        }
+        let result = self.sign_in_with(&cancel, SignInChoice { method, tenant, remember }, events).await;
+        *lock(&self.sign_in_cancel) = None;
+        let connected = result?;
+        *lock(&self.connected) = Some(connected);
+        Ok(self.session_status())
     }
+
+    async fn sign_in_with(
+        &self,
+        cancel: &SignInCancel,
+        choice: SignInChoice,
+        events: &dyn EventSink<SignInEvent>,
+    ) -> Result<Connected, DesktopError> {
+        let (cloud, is_demo) = self.cloud_profile().await?;
+        let keyring = (!is_demo).then(|| self.options.keyring.clone());
+        let context = SignInContext { cloud, is_demo, http_config: self.options.http.clone(), keyring, cancel };
+        sign_in(context, choice, events).await
+    }
+
+    /// `cancel_sign_in`: stops a sign-in in progress; nothing happens when there is none.
+    pub fn cancel_sign_in(&self) {
+        if let Some(cancel) = lock(&self.sign_in_cancel).as_ref() {
+            cancel.cancel();
+        }
+    }
+
+    /// `sign_out`: forgets the session and any remembered sign-in of it.
+    pub async fn sign_out(&self) -> SessionStatus {
+        if let Some(connected) = self.sign_out_locally() {
+            // Forgetting the keyring entry is best effort: the session is gone either way, and a
+            // stale entry only offers a silent sign-in that the user can sign out of again.
+            if let Err(error) = connected.session.sign_out().await {
+                tracing::warn!(%error, "could not forget the remembered sign-in");
+            }
+        }
+        self.session_status()
+    }
+
+    fn sign_out_locally(&self) -> Option<Connected> {
+        lock(&self.connected).take()
+    }
+
+    /// The signed-in account's clients, or `NotSignedIn`.
+    pub(crate) fn connected(&self) -> Result<Connected, DesktopError> {
+        lock(&self.connected).clone().ok_or(DesktopError::NotSignedIn)
+    }
+
+    /// The current cloud's profile, starting the demo emulator when the demo cloud is chosen.
+    async fn cloud_profile(&self) -> Result<(CloudProfile, bool), DesktopError> {
+        let setting = lock(&self.cloud).clone();
+        match setting {
+            CloudSetting::Profile(profile) => Ok((*profile, false)),
+            CloudSetting::Demo => {
+                let mut running = self.demo.lock().await;
+                if running.is_none() {
+                    *running = Some(DemoCloud::start(&self.options.demo).await?);
+                }
+                let profile = running.as_ref().map(|demo| demo.emulator().cloud_profile());
+                Ok((profile.ok_or(DesktopError::NotSignedIn)?, true))
+            }
+        }
+    }
+
+    /// The name runs are journaled under, so runs of one cloud are never resumed on another.
+    pub(crate) fn cloud_name(&self) -> String {
+        views::cloud_view(&lock(&self.cloud)).name
+    }
+
+    pub(crate) fn is_demo(&self) -> bool {
+        matches!(*lock(&self.cloud), CloudSetting::Demo)
+    }
+
+    /// Where the current cloud's runs are journaled.
+    pub(crate) async fn journal(&self) -> JournalStore {
+        if self.is_demo()
+            && let Some(demo) = self.demo.lock().await.as_ref()
+        {
+            return demo.journal();
+        }
+        self.options.state_dir.clone().map_or_else(JournalStore::default_location, JournalStore::new)
+    }
+
+    /// The demo emulator's base URL while the demo cloud is running.
+    pub async fn demo_emulator_url(&self) -> Option<String> {
+        if !self.is_demo() {
+            return None;
+        }
+        self.demo.lock().await.as_ref().map(|demo| demo.emulator().base_url())
+    }
+
+    /// The demo emulator's whole state, for tests that check what a run changed.
+    pub async fn demo_state_snapshot(&self) -> Option<serde_json::Value> {
+        self.demo.lock().await.as_ref().map(|demo| demo.emulator().state_snapshot())
+    }
+
+    /// `cancel_apply`: asks the run in progress to stop after the steps in flight; its journal
+    /// stays resumable. Nothing happens when no run is in progress.
+    pub fn cancel_apply(&self) {
+        if let Some(cancel) = lock(&self.apply_cancel).as_ref() {
+            cancel.store(true, Ordering::SeqCst);
+        }
+    }
+}
+
+/// Every guarded value here is replaced whole, so a panic cannot leave one half-written.
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 #[cfg(test)]
 mod tests {
-    use keyless_ipc::{AccountView, CloudView};
+    use keyless_ipc::CloudView;
 
     use super::*;
-
-    fn ada() -> SignedInAccount {
-        SignedInAccount {
-            user_principal_name: "ada@contoso.com".into(),
-            display_name: "Ada Lovelace".into(),
-            tenant_id: Guid::from_u128(0x72f988bf_86f1_41af_91ab_2d7cd011db47),
-        }
-    }
 
     #[test]
     fn starts_signed_out_on_the_demo_cloud_without_configuration() {
@@ -77,19 +274,11 @@ mod tests {
     }
 
     #[test]
-    fn session_status_follows_sign_in_and_sign_out() {
+    fn commands_that_need_an_account_say_so() {
         let controller = Controller::new(CloudSetting::Demo);
-        controller.record_sign_in(ada());
-        assert_eq!(
-            controller.session_status().account,
-            Some(AccountView {
-                user_principal_name: "ada@contoso.com".into(),
-                display_name: "Ada Lovelace".into(),
-                tenant_id: "72f988bf-86f1-41af-91ab-2d7cd011db47".into(),
-            })
-        );
-        controller.sign_out();
-        assert_eq!(controller.session_status().account, None);
+        assert!(matches!(controller.connected(), Err(DesktopError::NotSignedIn)));
+        controller.cancel_sign_in();
+        controller.cancel_apply();
     }
 
     #[test]

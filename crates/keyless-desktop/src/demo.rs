@@ -1,0 +1,100 @@
+//! The built-in demo cloud: the emulator started inside the app, with its demo scenario and
+//! short waits, plus a throw-away run journal that lives as long as the emulator does.
+//!
+//! Nothing here reaches beyond 127.0.0.1, and nothing outlives the app: the emulator keeps
+//! its state in memory, so its runs are kept in a temporary directory instead of the real
+//! journal, where they could be mistaken for (or resumed against) a real cloud.
+
+use std::time::Duration;
+
+use keyless_azure::{ConsistencyPolicy, auth::BrowserOpener};
+use keyless_emulator::{EmulatorConfig, RunningEmulator};
+use keyless_engine::journal::JournalStore;
+
+use crate::DesktopError;
+
+/// How the demo cloud behaves: the app uses [`DemoSettings::default`]; tests shorten the waits.
+#[derive(Debug, Clone)]
+pub struct DemoSettings {
+    pub emulator: EmulatorConfig,
+    /// How runs wait for the emulator's simulated replication.
+    pub consistency: ConsistencyPolicy,
+}
+
+impl Default for DemoSettings {
+    fn default() -> Self {
+        DemoSettings {
+            // Waits of a second or two: long enough to see "waiting for replication" on the
+            // Apply screen, short enough that the whole demo takes well under a minute.
+            emulator: EmulatorConfig {
+                port: 0,
+                device_code_interval: Duration::from_millis(200),
+                replication_delay: Duration::from_millis(1500),
+                fic_propagation_delay: Duration::from_secs(2),
+                ..EmulatorConfig::default()
+            },
+            consistency: ConsistencyPolicy {
+                initial_interval: Duration::from_millis(500),
+                max_interval: Duration::from_secs(2),
+                budget: Duration::from_secs(60),
+            },
+        }
+    }
+}
+
+/// A running demo cloud.
+#[derive(Debug)]
+pub struct DemoCloud {
+    emulator: RunningEmulator,
+    journal_dir: tempfile::TempDir,
+}
+
+impl DemoCloud {
+    pub async fn start(settings: &DemoSettings) -> Result<Self, DesktopError> {
+        let emulator = keyless_emulator::start(settings.emulator.clone()).await?;
+        let journal_dir = tempfile::Builder::new()
+            .prefix("keyless-demo-runs-")
+            .tempdir()
+            .map_err(DesktopError::DemoJournal)?;
+        Ok(DemoCloud { emulator, journal_dir })
+    }
+
+    pub fn emulator(&self) -> &RunningEmulator {
+        &self.emulator
+    }
+
+    pub fn journal(&self) -> JournalStore {
+        JournalStore::new(self.journal_dir.path())
+    }
+
+    pub async fn shutdown(self) {
+        self.emulator.shutdown().await;
+    }
+}
+
+/// Plays the browser on the demo cloud: the emulator's authorize page signs its default user
+/// in at once and redirects to Keyless's loopback listener, so one GET that follows redirects
+/// completes the sign-in without opening a window.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct DemoBrowser;
+
+impl BrowserOpener for DemoBrowser {
+    fn open(&self, url: &url::Url) -> std::io::Result<()> {
+        let url = url.clone();
+        let runtime = tokio::runtime::Handle::try_current().map_err(std::io::Error::other)?;
+        runtime.spawn(async move {
+            // The sign-in waits for the redirect; if this request fails, it times out or is
+            // cancelled like a browser sign-in the user abandoned.
+            // Loopback only: no proxy may see the authorization code.
+            let client = reqwest::Client::builder().no_proxy().build();
+            let sent = match client {
+                Ok(client) => client.get(url).send().await.map(drop),
+                Err(error) => Err(error),
+            };
+            if let Err(error) = sent {
+                tracing::warn!(%error, "the demo browser could not complete the sign-in redirect");
+            }
+        });
+        Ok(())
+    }
+}

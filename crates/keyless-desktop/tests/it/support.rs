@@ -1,0 +1,77 @@
+//! A controller on a fast demo cloud, signed in, and the wizard's usual setup.
+
+use std::{sync::Arc, time::Duration};
+
+use keyless_azure::{ConsistencyPolicy, auth::MemoryStore};
+use keyless_desktop::{CloudSetting, CollectedEvents, Controller, ControllerOptions, DemoSettings};
+use keyless_emulator::EmulatorConfig;
+use keyless_ipc::{ChooseCloud, SetupInput, SignInEvent, SignInMethodView, SignInRequest};
+
+/// The demo scenario's subscription "Contoso Production".
+pub const PRODUCTION: &str = "9d8c7b6a-5f4e-4d3c-9b2a-190807060504";
+/// The demo scenario's home tenant, Contoso.
+pub const CONTOSO_TENANT: &str = "6b1f3c2a-4d5e-4f60-8a7b-9c0d1e2f3a4b";
+
+/// A controller keeping its state in `_state`, with the demo cloud's waits cut to milliseconds.
+pub struct App {
+    pub controller: Controller,
+    _state: tempfile::TempDir,
+}
+
+pub fn demo_settings() -> DemoSettings {
+    DemoSettings {
+        emulator: EmulatorConfig {
+            replication_delay: Duration::from_millis(150),
+            fic_propagation_delay: Duration::from_millis(150),
+            device_code_interval: Duration::from_millis(20),
+            ..EmulatorConfig::default()
+        },
+        consistency: ConsistencyPolicy {
+            initial_interval: Duration::from_millis(20),
+            max_interval: Duration::from_millis(100),
+            budget: Duration::from_secs(15),
+        },
+    }
+}
+
+pub fn app() -> App {
+    let state = tempfile::tempdir().unwrap();
+    let options = ControllerOptions {
+        state_dir: Some(state.path().to_owned()),
+        keyring: Arc::new(MemoryStore::default()),
+        demo: demo_settings(),
+        ..ControllerOptions::default()
+    };
+    App { controller: Controller::with_options(CloudSetting::Demo, options), _state: state }
+}
+
+/// Chooses the demo cloud and signs in with a device code (the demo approves it by itself).
+pub async fn signed_in_app() -> App {
+    let app = app();
+    app.controller.choose_cloud(ChooseCloud { demo: true, cloud: None }).await.unwrap();
+    let events = CollectedEvents::<SignInEvent>::default();
+    let request = SignInRequest { method: SignInMethodView::DeviceCode, tenant: None, remember: false };
+    app.controller.sign_in(request, &events).await.unwrap();
+    app
+}
+
+/// The wizard's version of examples/onboarding.toml.
+pub fn onboarding() -> SetupInput {
+    serde_json::from_value(serde_json::json!({
+        "identity": { "kind": "appRegistration", "name": "kl-shop-deployer", "whenFull": "stop" },
+        "organizations": [],
+        "connections": [{
+            "name": "sc-shop-prod", "description": "Deploys the Shop to production",
+            "organization": "contoso", "project": "Shop", "type": "azureRm",
+            "scope": { "subscription": PRODUCTION, "resourceGroup": "rg-shop-prod" }, "role": "Contributor",
+            "pipelines": ["shop-deploy"], "shareWith": ["Payments"], "allPipelines": false
+        }]
+    }))
+    .unwrap()
+}
+
+impl App {
+    pub async fn state(&self) -> serde_json::Value {
+        self.controller.demo_state_snapshot().await.expect("the demo cloud is running")
+    }
+}
