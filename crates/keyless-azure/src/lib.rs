@@ -6,6 +6,7 @@
 //! resource family over both. This crate does not plan or sequence changes (the engine does)
 //! and does not print anything (callers render errors with `help()`).
 
+pub mod activity;
 pub mod arm;
 pub mod auth;
 pub mod client;

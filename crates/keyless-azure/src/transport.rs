@@ -378,6 +378,13 @@ impl AzureHttp {
                         elapsed_ms = attempt_started.elapsed().as_millis() as u64,
                         "azure response"
                     );
+                    crate::activity::report(crate::activity::RequestSummary {
+                        service: request.service,
+                        method: request.method.to_string(),
+                        url: shown_url.to_string(),
+                        status: response.status,
+                        elapsed: attempt_started.elapsed(),
+                    });
                     let wait = retry_after(&response.headers);
                     if !is_retryable_status(response.status) {
                         if let (Some(wait), Service::DevOps) = (wait, request.service) {

@@ -2,8 +2,12 @@
 //! JSON lines for scripts (stdout).
 
 use std::{
+    collections::HashMap,
     io::Write,
-    sync::atomic::{AtomicUsize, Ordering},
+    sync::{
+        Mutex,
+        atomic::{AtomicUsize, Ordering},
+    },
 };
 
 use keyless_engine::progress::{ProgressEvent, Reporter, StepOutcome};
@@ -15,11 +19,18 @@ pub struct CliReporter {
     printer: Printer,
     total: AtomicUsize,
     done: AtomicUsize,
+    /// Requests made so far, per step.
+    requests: Mutex<HashMap<String, usize>>,
 }
 
 impl CliReporter {
     pub fn new(printer: &Printer) -> Self {
-        CliReporter { printer: printer.clone(), total: AtomicUsize::new(0), done: AtomicUsize::new(0) }
+        CliReporter {
+            printer: printer.clone(),
+            total: AtomicUsize::new(0),
+            done: AtomicUsize::new(0),
+            requests: Mutex::new(HashMap::new()),
+        }
     }
 }
 
@@ -47,7 +58,13 @@ impl Reporter for CliReporter {
                 let verb = if *resumed { "Resuming" } else { "Starting" };
                 writeln!(err, "{verb} run {run_id}: {total_steps} steps")
             }
-            ProgressEvent::StepStarted { .. } | ProgressEvent::Request { .. } => Ok(()),
+            ProgressEvent::StepStarted { .. } => Ok(()),
+            ProgressEvent::Request { step_id, .. } => {
+                if let Ok(mut counts) = self.requests.lock() {
+                    *counts.entry(step_id.clone()).or_default() += 1;
+                }
+                Ok(())
+            }
             ProgressEvent::StepWaiting { reason, attempt, wait_ms, .. } => {
                 writeln!(err, "          … {reason} (attempt {attempt}, next try in {:.1} s)", *wait_ms as f64 / 1000.0)
             }

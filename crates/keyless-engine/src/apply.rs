@@ -225,7 +225,7 @@ async fn run_group<P: AzurePort>(
     for step in group {
         env.reporter.report(ProgressEvent::StepStarted { step_id: step.id.clone(), title: step.title.clone() });
         let started = Instant::now();
-        match crate::steps::execute(env, step).await {
+        match execute_reporting_requests(env, step).await {
             Ok(record) => {
                 let elapsed_ms = started.elapsed().as_millis() as u64;
                 env.reporter.report(ProgressEvent::StepFinished {
@@ -256,6 +256,31 @@ async fn run_group<P: AzurePort>(
         }
     }
     Ok(finished)
+}
+
+/// Runs one step, turning every response it gets into a `Request` progress event.
+async fn execute_reporting_requests<P: AzurePort>(
+    env: &StepEnv<'_, P>,
+    step: &Step,
+) -> Result<crate::journal::StepRecord, EngineError> {
+    let (sender, mut received) = tokio::sync::mpsc::unbounded_channel();
+    let sink: keyless_azure::activity::RequestSink = Arc::new(move |summary| {
+        let _ = sender.send(summary);
+    });
+    let execute = keyless_azure::activity::observe_requests(sink, crate::steps::execute(env, step));
+    // The channel closes when the step's future (which owns the sink) completes.
+    let forward = async {
+        while let Some(summary) = received.recv().await {
+            env.reporter.report(ProgressEvent::Request {
+                step_id: step.id.clone(),
+                method: summary.method,
+                url: summary.url,
+                status: summary.status,
+            });
+        }
+    };
+    let (result, ()) = futures::join!(execute, forward);
+    result
 }
 
 fn initial_context(plan: &Plan, observed: &Observed) -> RunContext {

@@ -242,3 +242,31 @@ async fn planning_reads_without_writing() {
     assert!(!plan.is_no_op());
     assert_eq!(footprint(&world.state()), before);
 }
+
+#[tokio::test]
+async fn each_step_reports_the_requests_it_makes() {
+    let world = world().await;
+    world.apply(&example("onboarding.toml")).await;
+    let requests: Vec<(String, String, String, u16)> = world
+        .reporter
+        .events()
+        .into_iter()
+        .filter_map(|e| match e {
+            ProgressEvent::Request { step_id, method, url, status } => Some((step_id, method, url, status)),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        requests.iter().any(|(step, method, url, status)| step == "identity/0"
+            && method == "POST"
+            && url.contains("/v1.0/applications")
+            && *status == 201),
+        "{requests:?}"
+    );
+    assert!(
+        requests
+            .iter()
+            .any(|(step, _, url, _)| step == "verify/contoso/Shop/sc-shop-prod" && url.contains("endpointproxy"))
+    );
+    assert!(requests.iter().all(|(_, _, url, _)| !url.contains("access_token")));
+}
