@@ -28,7 +28,9 @@ impl Default for DemoSettings {
             // Apply screen, short enough that the whole demo takes well under a minute.
             emulator: EmulatorConfig {
                 port: 0,
-                device_code_interval: Duration::from_millis(200),
+                // The device code endpoint states its interval in whole seconds; anything
+                // shorter reads as 0, clients poll at once and are told to slow down by 5 s.
+                device_code_interval: Duration::from_secs(1),
                 replication_delay: Duration::from_millis(1500),
                 fic_propagation_delay: Duration::from_secs(2),
                 ..EmulatorConfig::default()

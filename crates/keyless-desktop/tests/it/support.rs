@@ -23,7 +23,8 @@ pub fn demo_settings() -> DemoSettings {
         emulator: EmulatorConfig {
             replication_delay: Duration::from_millis(150),
             fic_propagation_delay: Duration::from_millis(150),
-            device_code_interval: Duration::from_millis(20),
+            // Whole seconds on the wire: shorter intervals read as 0 and earn a 5 s slow_down.
+            device_code_interval: Duration::from_secs(1),
             ..EmulatorConfig::default()
         },
         consistency: ConsistencyPolicy {
@@ -45,12 +46,12 @@ pub fn app() -> App {
     App { controller: Controller::with_options(CloudSetting::Demo, options), _state: state }
 }
 
-/// Chooses the demo cloud and signs in with a device code (the demo approves it by itself).
+/// Chooses the demo cloud and signs in through the (played) browser, the quickest way.
 pub async fn signed_in_app() -> App {
     let app = app();
     app.controller.choose_cloud(ChooseCloud { demo: true, cloud: None }).await.unwrap();
     let events = CollectedEvents::<SignInEvent>::default();
-    let request = SignInRequest { method: SignInMethodView::DeviceCode, tenant: None, remember: false };
+    let request = SignInRequest { method: SignInMethodView::Browser, tenant: None, remember: false };
     app.controller.sign_in(request, &events).await.unwrap();
     app
 }
