@@ -1,85 +1,156 @@
-// The app shell: header, step rail, the current step's panel and the footer with Back and the primary action.
-import { useEffect, useReducer } from "react";
+// The app shell: header, step rail, the current step's panel, the footer with Back and the primary action, and the live region.
+import { type ReactElement, useEffect, useMemo, useReducer, useRef } from "react";
 
 import { DemoBanner, Header } from "./components/Header";
 import { ErrorPanel } from "./components/ErrorPanel";
+import { Loading } from "./components/Loading";
 import { StepRail } from "./components/StepRail";
-import { WelcomePanel } from "./components/WelcomePanel";
-import { type Backend, toIpcError } from "./ipc/backend";
-import { initialState, isOpen, nextStep, reduce, titleOf } from "./wizard/state";
+import type { Backend } from "./ipc/backend";
+import { AccessStep } from "./steps/AccessStep";
+import { ApplyStep } from "./steps/ApplyStep";
+import { ConnectionsStep } from "./steps/ConnectionsStep";
+import { DoneStep } from "./steps/DoneStep";
+import { IdentityStep } from "./steps/IdentityStep";
+import { OrganizationsStep } from "./steps/OrganizationsStep";
+import { ReviewStep } from "./steps/ReviewStep";
+import { SignInStep } from "./steps/SignInStep";
+import type { StepProps } from "./steps/types";
+import { WelcomeStep } from "./steps/WelcomeStep";
+import { announcement } from "./wizard/announce";
+import { createCommands } from "./wizard/commands";
+import type { StepId, Wizard } from "./wizard/model";
+import { backAllowed, loadKey, nextStep, pendingLoads, previousStep, primaryAction, titleOf } from "./wizard/selectors";
+import { initialState, reduce } from "./wizard/state";
 
 const PANEL_TITLE_ID = "panel-title";
 
+const SCREENS: Record<StepId, (props: StepProps) => ReactElement | null> = {
+  welcome: WelcomeStep,
+  signIn: SignInStep,
+  organizations: OrganizationsStep,
+  identity: IdentityStep,
+  access: AccessStep,
+  connections: ConnectionsStep,
+  review: ReviewStep,
+  apply: ApplyStep,
+  done: DoneStep,
+};
+
 export function App({ backend }: { backend: Backend }) {
   const [state, dispatch] = useReducer(reduce, undefined, initialState);
+  const commands = useMemo(() => createCommands(backend, dispatch), [backend]);
+  // Loads already asked for: effects can run twice for one state (Strict Mode) before the first dispatch lands.
+  const inFlight = useRef(new Set<string>());
+  const panelRef = useRef<HTMLElement>(null);
+  const firstStep = useRef(true);
 
   useEffect(() => {
-    if (state.phase !== "loading") return;
-    let current = true;
-    backend
-      .sessionStatus()
-      .then((session) => current && dispatch({ type: "sessionLoaded", session }))
-      .catch((thrown: unknown) => current && dispatch({ type: "sessionFailed", error: toIpcError(thrown) }));
-    return () => {
-      current = false;
-    };
-  }, [backend, state.phase]);
+    if (state.phase === "loading") void commands.loadSession();
+  }, [commands, state.phase]);
 
-  const session = state.phase === "ready" ? state.session : null;
-  const next = nextStep(state.step);
-  const nextIsOpen = next !== null && isOpen(next);
+  useEffect(() => {
+    for (const load of pendingLoads(state)) {
+      const key = loadKey(load);
+      if (inFlight.current.has(key)) continue;
+      inFlight.current.add(key);
+      void commands.load(load).finally(() => inFlight.current.delete(key));
+    }
+  }, [commands, state]);
+
+  useEffect(() => {
+    // Moving to another step puts focus on its title, so keyboard and screen-reader users start at the top.
+    if (firstStep.current) {
+      firstStep.current = false;
+      return;
+    }
+    panelRef.current?.scrollTo?.({ top: 0 });
+    document.getElementById(PANEL_TITLE_ID)?.focus();
+  }, [state.step]);
+
+  const primary = primaryAction(state);
+  const runPrimary = () => {
+    if (state.phase !== "ready") return;
+    const wizard: Wizard = state;
+    switch (primary.command) {
+      case "next": {
+        const next = nextStep(wizard.step);
+        if (next) dispatch({ type: "stepSelected", step: next });
+        return;
+      }
+      case "chooseCloud":
+        void commands.chooseCloud(wizard);
+        return;
+      case "signIn":
+        void commands.signIn(wizard);
+        return;
+      case "apply":
+        void commands.apply(wizard);
+        return;
+      case "newSetup":
+        dispatch({ type: "newSetupRequested" });
+        return;
+      case "none":
+        return;
+    }
+  };
+  const previous = previousStep(state.step);
+  const Screen = SCREENS[state.step];
 
   return (
     <div className="app">
+      <p className="visually-hidden" role="status" aria-live="polite">
+        {announcement(state)}
+      </p>
       <Header state={state} />
-      {session?.cloud.isDemo ? <DemoBanner /> : null}
+      {state.phase === "ready" && state.session.cloud.isDemo ? <DemoBanner /> : null}
       <div className="app-body">
         <StepRail state={state} onSelect={(step) => dispatch({ type: "stepSelected", step })} />
-        <main className="panel" aria-labelledby={PANEL_TITLE_ID}>
+        <main className="panel" aria-labelledby={PANEL_TITLE_ID} ref={panelRef}>
           {state.phase === "failed" ? (
             <>
-              <h1 id={PANEL_TITLE_ID} className="visually-hidden">
+              <h1 id={PANEL_TITLE_ID} className="visually-hidden" tabIndex={-1}>
                 {titleOf(state.step)}
               </h1>
-              <ErrorPanel
-                title="Keyless could not check your session"
-                error={state.error}
-                onRetry={() => dispatch({ type: "retryRequested" })}
-              />
+              <ErrorPanel title="Keyless could not check your session" error={state.error} onRetry={() => dispatch({ type: "retryRequested" })} />
+            </>
+          ) : state.phase === "loading" ? (
+            <>
+              <h1 id={PANEL_TITLE_ID} className="visually-hidden" tabIndex={-1}>
+                {titleOf(state.step)}
+              </h1>
+              <Loading what="Checking which cloud and account this session uses…" />
             </>
           ) : (
-            <WelcomePanel titleId={PANEL_TITLE_ID} />
+            <Screen wizard={state} dispatch={dispatch} commands={commands} titleId={PANEL_TITLE_ID} />
           )}
         </main>
       </div>
       <footer className="app-footer">
-        <button type="button" className="button button-text" disabled>
+        <button
+          type="button"
+          className="button button-text"
+          disabled={!backAllowed(state)}
+          onClick={() => previous && dispatch({ type: "stepSelected", step: previous })}
+        >
           Back
         </button>
         <div className="footer-primary">
-          {nextIsOpen ? null : (
+          {primary.note ? (
             <p id="footer-note" className="footer-note">
-              This preview shows the Welcome step only; sign-in is not available yet.
+              {primary.note}
             </p>
-          )}
+          ) : null}
           <button
             type="button"
             className="button button-primary"
-            disabled={!nextIsOpen}
-            aria-describedby={nextIsOpen ? undefined : "footer-note"}
-            onClick={() => next && dispatch({ type: "stepSelected", step: next })}
+            disabled={primary.disabled}
+            aria-describedby={primary.note ? "footer-note" : undefined}
+            onClick={runPrimary}
           >
-            Continue to {next ? titleOf(next).toLowerCase() : "the end"}
+            {primary.label}
           </button>
         </div>
       </footer>
-      <p className="visually-hidden" role="status" aria-live="polite">
-        {state.phase === "loading"
-          ? "Checking which cloud and account this session uses."
-          : state.phase === "failed"
-            ? "Keyless could not check your session."
-            : `Ready. ${session?.account ? `Signed in as ${session.account.userPrincipalName}` : "Not signed in"} on the ${session?.cloud.name} cloud.`}
-      </p>
     </div>
   );
 }

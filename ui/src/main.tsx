@@ -1,17 +1,25 @@
-// Entry point: picks the Tauri backend inside the Keyless window, the in-memory one in a plain browser.
+// Entry point: picks the backend (Tauri in the Keyless window, HTTP when the browser bridge serves the page, else in-memory) and renders the app.
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
 
 import { App } from "./App";
 import type { Backend } from "./ipc/backend";
+import { HttpBackend, servedByBridge } from "./ipc/http";
 import { MemoryBackend, scenarioFromQuery } from "./ipc/memory";
 import { runningInTauri, tauriBackend } from "./ipc/tauri";
 import "./styles.css";
+import "./steps.css";
 
-const backend: Backend = runningInTauri() ? tauriBackend : new MemoryBackend(scenarioFromQuery(window.location.search));
+async function chooseBackend(): Promise<Backend> {
+  if (runningInTauri() || "__TAURI_INTERNALS__" in window) return tauriBackend;
+  const origin = `${window.location.origin}/`;
+  if (await servedByBridge(origin)) return new HttpBackend(origin);
+  return new MemoryBackend(scenarioFromQuery(window.location.search));
+}
 
 const root = document.getElementById("root");
 if (root === null) throw new Error("index.html has no #root element");
+const backend = await chooseBackend();
 createRoot(root).render(
   <StrictMode>
     <App backend={backend} />

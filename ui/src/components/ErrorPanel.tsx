@@ -1,11 +1,28 @@
-// Shows a failed backend call: what failed, what to do, and the code and request id in a disclosure.
+// Shows a failed backend call: what failed, what to do, the action its code calls for, and the code and request id in a disclosure.
+import { useId } from "react";
+
 import type { IpcError } from "../ipc/bindings";
 import { Icon } from "./Icon";
 
-export function ErrorPanel({ title, error, onRetry }: { title: string; error: IpcError; onRetry: () => void }) {
+export function ErrorPanel({
+  title,
+  error,
+  onRetry,
+  onSignIn,
+}: {
+  title: string;
+  error: IpcError;
+  onRetry?: () => void;
+  /** Offered when the error says the sign-in is missing or expired. */
+  onSignIn?: () => void;
+}) {
+  const titleId = useId();
+  const needsSignIn = error.code === "signInRequired" && onSignIn !== undefined;
+  // Bad input and missing permissions do not go away by trying again.
+  const retryable = onRetry !== undefined && !["invalidInput", "forbidden", "signInRequired"].includes(error.code);
   return (
-    <section className="error-panel" role="alert" aria-labelledby="error-title">
-      <h2 id="error-title">
+    <section className="error-panel" role="alert" aria-labelledby={titleId}>
+      <h2 id={titleId}>
         <Icon name="warning" />
         {title}
       </h2>
@@ -24,10 +41,21 @@ export function ErrorPanel({ title, error, onRetry }: { title: string; error: Ip
           ) : null}
         </dl>
       </details>
-      <button type="button" className="button" onClick={onRetry}>
-        <Icon name="retry" />
-        Try again
-      </button>
+      {needsSignIn || retryable ? (
+        <div className="button-row">
+          {needsSignIn ? (
+            <button type="button" className="button" onClick={onSignIn}>
+              Go to Sign in
+            </button>
+          ) : null}
+          {retryable ? (
+            <button type="button" className="button" onClick={onRetry}>
+              <Icon name="retry" />
+              Try again
+            </button>
+          ) : null}
+        </div>
+      ) : null}
     </section>
   );
 }

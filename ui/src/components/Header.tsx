@@ -1,6 +1,6 @@
 // The header: product name, then the signed-in account, its tenant and the cloud, always visible.
 import type { SessionStatus } from "../ipc/bindings";
-import type { WizardState } from "../wizard/state";
+import type { WizardState } from "../wizard/model";
 import { Icon, Logo } from "./Icon";
 import { ShortValue } from "./ShortValue";
 

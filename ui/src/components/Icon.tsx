@@ -1,7 +1,27 @@
 // Inline SVG icons, drawn on a 16 px grid in currentColor so they follow the theme.
 import type { ReactElement } from "react";
 
-export type IconName = "check" | "lock" | "warning" | "flask" | "copy" | "external" | "cross" | "info" | "retry";
+export type IconName =
+  | "check"
+  | "lock"
+  | "warning"
+  | "flask"
+  | "copy"
+  | "external"
+  | "cross"
+  | "info"
+  | "retry"
+  | "clock"
+  | "pending"
+  | "running"
+  | "download"
+  | "undo"
+  | "plus"
+  | "trash"
+  | "chevron"
+  | "search"
+  | "stop"
+  | "handOff";
 
 const PATHS: Record<IconName, ReactElement> = {
   check: <path d="M3 8.5l3 3 7-7" />,
@@ -38,6 +58,32 @@ const PATHS: Record<IconName, ReactElement> = {
     </>
   ),
   retry: <path d="M13 8a5 5 0 1 1-1.5-3.6M13 2.5v2.5h-2.5" />,
+  clock: (
+    <>
+      <circle cx="8" cy="8" r="6" />
+      <path d="M8 4.5V8l2.5 1.5" />
+    </>
+  ),
+  pending: <circle cx="8" cy="8" r="5.5" strokeDasharray="2 2.3" />,
+  running: (
+    <>
+      <circle cx="8" cy="8" r="6" />
+      <path d="M6.5 5.5l4 2.5-4 2.5z" />
+    </>
+  ),
+  download: <path d="M8 2.5v8M4.5 7L8 10.5 11.5 7M3 13.5h10" />,
+  undo: <path d="M5.5 3L2.5 6l3 3M2.5 6H10a3.5 3.5 0 0 1 0 7H7" />,
+  plus: <path d="M8 3v10M3 8h10" />,
+  trash: <path d="M3 4.5h10M6.5 4.5V3h3v1.5M4.5 4.5l.7 9h5.6l.7-9" />,
+  chevron: <path d="M6 4l4 4-4 4" />,
+  search: (
+    <>
+      <circle cx="7" cy="7" r="4.5" />
+      <path d="M10.5 10.5L14 14" />
+    </>
+  ),
+  stop: <rect x="4" y="4" width="8" height="8" rx="1" />,
+  handOff: <path d="M2.5 8h8M8 5l3 3-3 3M13.5 3v10" />,
 };
 
 /** A decorative icon; the text next to it carries the meaning. */

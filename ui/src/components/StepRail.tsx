@@ -1,5 +1,6 @@
 // The left rail: every wizard step with its status, as an icon and words, never colour alone.
-import { STEPS, type StepId, type StepStatus, type WizardState, stepStatus } from "../wizard/state";
+import { STEPS, type StepId, type StepStatus, type WizardState } from "../wizard/model";
+import { stepStatus } from "../wizard/selectors";
 import { Icon } from "./Icon";
 
 const STATUS_WORDS: Record<StepStatus, string> = {

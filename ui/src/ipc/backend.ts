@@ -1,10 +1,59 @@
-// The Backend interface the UI talks to, and the error every backend call rejects with.
-import type { IpcError, IpcErrorCode, SessionStatus } from "./bindings";
+// The Backend interface the UI talks to (one method per desktop command), and the error every call rejects with.
+import type {
+  ChooseCloud,
+  ConnectionNameRequest,
+  IdentitySearchRequest,
+  IdentityView,
+  IpcError,
+  IpcErrorCode,
+  LocationView,
+  NameCheck,
+  OrganizationList,
+  OrganizationRequest,
+  PlanView,
+  ProgressView,
+  ProjectView,
+  ResourceGroupView,
+  RunRequest,
+  RunSummaryView,
+  RunView,
+  SessionStatus,
+  SetupRequest,
+  SignInEvent,
+  SignInRequest,
+  SubscriptionRequest,
+  SubscriptionView,
+} from "./bindings";
 
 /** Everything the UI can ask of Keyless. One method per desktop command. */
 export interface Backend {
   /** The cloud Keyless talks to and the signed-in account, if any. */
   sessionStatus(): Promise<SessionStatus>;
+  /** Switches between Azure and the built-in demo cloud; whoever was signed in is signed out. */
+  chooseCloud(request: ChooseCloud): Promise<SessionStatus>;
+  /** Signs in; `onEvent` receives what the user must do meanwhile (a device code, "continue in the browser"). */
+  signIn(request: SignInRequest, onEvent: (event: SignInEvent) => void): Promise<SessionStatus>;
+  /** Stops a sign-in in progress; the pending `signIn` then rejects. */
+  cancelSignIn(): Promise<void>;
+  signOut(): Promise<SessionStatus>;
+  listOrganizations(): Promise<OrganizationList>;
+  listProjects(request: OrganizationRequest): Promise<ProjectView[]>;
+  listSubscriptions(): Promise<SubscriptionView[]>;
+  listResourceGroups(request: SubscriptionRequest): Promise<ResourceGroupView[]>;
+  listLocations(request: SubscriptionRequest): Promise<LocationView[]>;
+  searchIdentities(request: IdentitySearchRequest): Promise<IdentityView[]>;
+  checkConnectionName(request: ConnectionNameRequest): Promise<NameCheck>;
+  /** What applying the setup would change; changes nothing. */
+  planSetup(request: SetupRequest): Promise<PlanView>;
+  /** Applies the setup, resuming an unfinished run of the same setup; streams progress. */
+  applySetup(request: SetupRequest, onProgress: (event: ProgressView) => void): Promise<RunView>;
+  /** Stops the run after the step in progress; the run stays resumable. */
+  cancelApply(): Promise<void>;
+  /** Removes what the run created, newest first. */
+  rollbackRun(request: RunRequest, onProgress: (event: ProgressView) => void): Promise<RunView>;
+  /** Completes draft connections once the identity's owner added the credentials. */
+  finishRun(request: RunRequest, onProgress: (event: ProgressView) => void): Promise<RunView>;
+  listRuns(): Promise<RunSummaryView[]>;
 }
 
 /** A failed backend call; `error` is what the desktop command returned. */
@@ -18,22 +67,28 @@ export class BackendError extends Error {
   }
 }
 
-const ERROR_CODES: readonly IpcErrorCode[] = [
-  "invalidInput",
-  "signInRequired",
-  "forbidden",
-  "unavailable",
-  "network",
-  "service",
-  "internal",
-];
+/** Every code the desktop commands send; `satisfies` makes a new code in the bindings fail to compile here. */
+const ERROR_CODES = {
+  invalidInput: true,
+  signInRequired: true,
+  forbidden: true,
+  unavailable: true,
+  network: true,
+  service: true,
+  internal: true,
+  cancelled: true,
+  notFound: true,
+  busy: true,
+  handOffPending: true,
+} satisfies Record<IpcErrorCode, true>;
 
 /** True when `value` has the shape of an `IpcError` sent by a desktop command. */
 export function isIpcError(value: unknown): value is IpcError {
   if (typeof value !== "object" || value === null) return false;
   const candidate = value as Record<string, unknown>;
   return (
-    ERROR_CODES.includes(candidate.code as IpcErrorCode) &&
+    typeof candidate.code === "string" &&
+    Object.hasOwn(ERROR_CODES, candidate.code) &&
     typeof candidate.message === "string" &&
     typeof candidate.help === "string"
   );

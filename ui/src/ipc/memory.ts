@@ -1,33 +1,397 @@
-// An in-memory Backend for unit tests, browser tests and running the UI in a plain browser.
+// An in-memory Backend over a small Contoso world, for unit tests and running the UI in a plain browser (npm run dev).
 import { type Backend, BackendError } from "./backend";
-import type { AccountView, IpcError, SessionStatus } from "./bindings";
+import type {
+  ChooseCloud,
+  ConnectionNameRequest,
+  IdentitySearchRequest,
+  IdentityView,
+  IpcError,
+  LocationView,
+  NameCheck,
+  OrganizationList,
+  OrganizationRequest,
+  PlanView,
+  ProgressView,
+  ProjectView,
+  ResourceGroupView,
+  RunRequest,
+  RunStatusView,
+  RunSummaryView,
+  RunView,
+  SessionStatus,
+  SetupInput,
+  SetupRequest,
+  SignInEvent,
+  SignInRequest,
+  StepOutcomeView,
+  SubscriptionRequest,
+  SubscriptionView,
+} from "./bindings";
+import { connectionKey, connectionReport, existingIdentity, handOffFor, planFor, projectExists } from "./memoryPlanner";
+import {
+  AZURE_SIGNED_IN,
+  AZURE_SIGNED_OUT,
+  DEMO_SIGNED_IN,
+  DEMO_SIGNED_OUT,
+  EXISTING_CONNECTIONS,
+  FABRIKAM_TENANT,
+  IDENTITIES,
+  LOCATIONS,
+  ORGANIZATIONS,
+  PROJECTS,
+  RESOURCE_GROUPS,
+  SUBSCRIPTIONS,
+} from "./memoryWorld";
 
-export const DEMO_ACCOUNT: AccountView = {
-  userPrincipalName: "ada@contoso.example",
-  displayName: "Ada Lovelace",
-  tenantId: "72f988bf-86f1-41af-91ab-2d7cd011db47",
-};
+export { AZURE_SIGNED_IN, DEMO_ACCOUNT, DEMO_SIGNED_IN, DEMO_SIGNED_OUT } from "./memoryWorld";
 
-export const DEMO_SIGNED_OUT: SessionStatus = { cloud: { name: "Demo", isDemo: true }, account: null };
-export const DEMO_SIGNED_IN: SessionStatus = { cloud: { name: "Demo", isDemo: true }, account: DEMO_ACCOUNT };
-export const AZURE_SIGNED_IN: SessionStatus = { cloud: { name: "AzureCloud", isDemo: false }, account: DEMO_ACCOUNT };
-
-/** What the in-memory backend answers; `failure` makes every call reject with it. */
+/** What the in-memory backend answers; every delay is 0 unless the scenario says otherwise. */
 export interface MemoryScenario {
   session: SessionStatus;
+  /** Every call rejects with this. */
   failure?: IpcError;
+  /** How long a sign-in waits for the (imaginary) user, and the pause before each apply step. */
+  signInDelayMs?: number;
+  stepDelayMs?: number;
+  /** The first step whose id starts with this fails once; applying again resumes and succeeds. */
+  failStepOnce?: string;
+  organizations?: "all" | "partial" | "empty";
 }
+
+interface Run {
+  runId: string;
+  setup: SetupInput;
+  plan: PlanView;
+  started: string;
+  status: RunStatusView;
+  done: Map<string, StepOutcomeView>;
+  /** Why the last attempt stopped, when it did not finish. */
+  stopReason: IpcError | null;
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+const SIGN_IN_CANCELLED: IpcError = {
+  code: "cancelled",
+  message: "The sign-in was cancelled.",
+  help: "Choose a sign-in method to try again.",
+};
 
 export class MemoryBackend implements Backend {
   private scenario: MemoryScenario;
+  private session: SessionStatus;
+  private signInCancelled = false;
+  private applyCancelled = false;
+  private readonly runs: Run[] = [];
+  private failedOnce = false;
 
   constructor(scenario: MemoryScenario = { session: DEMO_SIGNED_OUT }) {
     this.scenario = scenario;
+    this.session = scenario.session;
+  }
+
+  private answer<T>(value: T): Promise<T> {
+    if (this.scenario.failure) return Promise.reject(new BackendError(this.scenario.failure));
+    return Promise.resolve(structuredClone(value));
+  }
+
+  private requireAccount(): void {
+    if (this.session.account === null) {
+      throw new BackendError({ code: "signInRequired", message: "Nobody is signed in.", help: "Sign in on the Sign in step." });
+    }
   }
 
   async sessionStatus(): Promise<SessionStatus> {
+    return this.answer(this.session);
+  }
+
+  async chooseCloud(request: ChooseCloud): Promise<SessionStatus> {
+    this.session = request.demo ? DEMO_SIGNED_OUT : AZURE_SIGNED_OUT;
+    return this.answer(this.session);
+  }
+
+  async signIn(request: SignInRequest, onEvent: (event: SignInEvent) => void): Promise<SessionStatus> {
     if (this.scenario.failure) throw new BackendError(this.scenario.failure);
-    return structuredClone(this.scenario.session);
+    this.signInCancelled = false;
+    if (request.method === "deviceCode") {
+      onEvent({
+        kind: "deviceCode",
+        userCode: "KLDEMO42",
+        verificationUri: "https://microsoft.com/devicelogin",
+        message: "To sign in, open https://microsoft.com/devicelogin and enter the code KLDEMO42.",
+      });
+    } else if (request.method === "browser") {
+      onEvent({ kind: "browserOpened" });
+    }
+    await sleep(this.scenario.signInDelayMs ?? 0);
+    if (this.signInCancelled) throw new BackendError(SIGN_IN_CANCELLED);
+    this.session = this.session.cloud.isDemo ? DEMO_SIGNED_IN : AZURE_SIGNED_IN;
+    return this.answer(this.session);
+  }
+
+  async cancelSignIn(): Promise<void> {
+    this.signInCancelled = true;
+  }
+
+  async signOut(): Promise<SessionStatus> {
+    this.session = { ...this.session, account: null };
+    return this.answer(this.session);
+  }
+
+  async listOrganizations(): Promise<OrganizationList> {
+    this.requireAccount();
+    switch (this.scenario.organizations ?? "all") {
+      case "empty":
+        return this.answer({ organizations: [], failed: [] });
+      case "partial":
+        return this.answer({
+          organizations: ORGANIZATIONS.filter((organization) => organization.name !== "fabrikam-shared"),
+          failed: [
+            {
+              name: FABRIKAM_TENANT,
+              message: "Azure DevOps did not answer for tenant Fabrikam (503). Its organizations are missing from this list.",
+            },
+          ],
+        });
+      case "all":
+        return this.answer({ organizations: ORGANIZATIONS, failed: [] });
+    }
+  }
+
+  async listProjects(request: OrganizationRequest): Promise<ProjectView[]> {
+    this.requireAccount();
+    const projects = PROJECTS[request.organization];
+    if (!projects) {
+      throw new BackendError({
+        code: "forbidden",
+        message: `Azure DevOps refused to list the projects of ${request.organization} (401).`,
+        help: `Ask a Project Collection Administrator of ${request.organization} to add your account.`,
+      });
+    }
+    return this.answer(projects);
+  }
+
+  async listSubscriptions(): Promise<SubscriptionView[]> {
+    this.requireAccount();
+    return this.answer(SUBSCRIPTIONS);
+  }
+
+  async listResourceGroups(request: SubscriptionRequest): Promise<ResourceGroupView[]> {
+    this.requireAccount();
+    return this.answer(RESOURCE_GROUPS[request.subscription] ?? []);
+  }
+
+  async listLocations(request: SubscriptionRequest): Promise<LocationView[]> {
+    void request;
+    this.requireAccount();
+    return this.answer(LOCATIONS);
+  }
+
+  async searchIdentities(request: IdentitySearchRequest): Promise<IdentityView[]> {
+    this.requireAccount();
+    const query = request.query.trim().toLowerCase();
+    return this.answer(IDENTITIES.filter((identity) => identity.displayName.toLowerCase().startsWith(query)));
+  }
+
+  async checkConnectionName(request: ConnectionNameRequest): Promise<NameCheck> {
+    this.requireAccount();
+    const name = request.name.trim();
+    if (name === "") return this.answer({ ok: false, problem: "A connection needs a name.", help: "Type a name, e.g. sc-shop-prod." });
+    if (name.length > 256) {
+      return this.answer({ ok: false, problem: "The name is longer than 256 characters.", help: "Shorten the name." });
+    }
+    if (!projectExists(request.organization, request.project)) {
+      return this.answer({
+        ok: false,
+        problem: `${request.organization} / ${request.project} was not found.`,
+        help: "Choose the project again.",
+      });
+    }
+    const key = connectionKey(request).toLowerCase();
+    if (EXISTING_CONNECTIONS.some((known) => known.toLowerCase() === key)) {
+      return this.answer({
+        ok: false,
+        problem: `${request.project} already has a service connection named ${name}.`,
+        help: "Choose another name, or manage the existing connection in Azure DevOps.",
+      });
+    }
+    return this.answer({ ok: true, problem: null, help: null });
+  }
+
+  async planSetup(request: SetupRequest): Promise<PlanView> {
+    this.requireAccount();
+    if (this.scenario.failure) throw new BackendError(this.scenario.failure);
+    return structuredClone(planFor(request.setup));
+  }
+
+  async applySetup(request: SetupRequest, onProgress: (event: ProgressView) => void): Promise<RunView> {
+    this.requireAccount();
+    const plan = planFor(request.setup);
+    const setupKey = JSON.stringify(request.setup);
+    let run = this.runs.find((candidate) => JSON.stringify(candidate.setup) === setupKey && candidate.status !== "rolledBack");
+    const resumed = run !== undefined;
+    if (!run) {
+      run = {
+        runId: `run-${String(this.runs.length + 1).padStart(4, "0")}`,
+        setup: structuredClone(request.setup),
+        plan,
+        started: new Date(0).toISOString(),
+        status: "running",
+        done: new Map(),
+        stopReason: null,
+      };
+      this.runs.push(run);
+    }
+    this.applyCancelled = false;
+    return this.execute(run, resumed, onProgress);
+  }
+
+  private async execute(run: Run, resumed: boolean, onProgress: (event: ProgressView) => void): Promise<RunView> {
+    const steps = run.plan.steps;
+    const handOff = existingIdentity(run.setup)?.canWrite === false;
+    onProgress({ event: "runStarted", runId: run.runId, totalSteps: steps.length, resumed });
+    let failed = 0;
+    for (const step of steps) {
+      if (run.done.has(step.id)) {
+        onProgress({ event: "stepFinished", stepId: step.id, outcome: "alreadyDone", detail: "Done by an earlier attempt", elapsedMs: 0 });
+        continue;
+      }
+      if (this.applyCancelled) break;
+      onProgress({ event: "stepStarted", stepId: step.id, title: step.title });
+      await sleep(this.scenario.stepDelayMs ?? 0);
+      onProgress({ event: "request", stepId: step.id, method: "POST", url: `https://demo.invalid/${step.id}`, status: 201 });
+      if (step.id.startsWith("sp/") || step.id.startsWith("verify/")) {
+        onProgress({
+          event: "stepWaiting",
+          stepId: step.id,
+          reason: step.id.startsWith("sp/")
+            ? "Waiting for Entra ID to replicate the new service principal — usually under a minute"
+            : "Waiting for Entra ID to accept the new federated credential — usually under a minute",
+          attempt: 1,
+          waitMs: 2000,
+        });
+        await sleep(this.scenario.stepDelayMs ?? 0);
+      }
+      const failOnce = this.scenario.failStepOnce;
+      if (failOnce && !this.failedOnce && step.id.startsWith(failOnce)) {
+        this.failedOnce = true;
+        onProgress({
+          event: "stepFailed",
+          stepId: step.id,
+          code: "AADSTS700213",
+          message: "Entra ID has not seen the new federated credential yet.",
+          help: "Wait a minute, then choose Retry: Keyless resumes where it stopped.",
+        });
+        failed = 1;
+        break;
+      }
+      const outcome: StepOutcomeView =
+        step.action === "verify"
+          ? handOff
+            ? "handedOff"
+            : "verified"
+          : step.id.startsWith("fic/") && handOff
+            ? "handedOff"
+            : step.action === "reuse"
+              ? "reused"
+              : "created";
+      run.done.set(step.id, outcome);
+      onProgress({ event: "stepFinished", stepId: step.id, outcome, detail: "", elapsedMs: (this.scenario.stepDelayMs ?? 0) + 120 });
+    }
+    const done = run.done.size;
+    const remaining = steps.length - done - failed;
+    run.status = failed > 0 || remaining > 0 ? "failed" : handOff ? "waitingForHandOff" : "completed";
+    run.stopReason =
+      failed > 0
+        ? { code: "service", message: "A step failed; see it in the list.", help: "Choose Retry: Keyless resumes where it stopped." }
+        : remaining > 0
+          ? { code: "cancelled", message: "You stopped the run.", help: "Apply the same setup again to resume it." }
+          : null;
+    onProgress({ event: "runFinished", runId: run.runId, succeeded: run.status !== "failed", done, failed, remaining });
+    return structuredClone(this.view(run));
+  }
+
+  private view(run: Run): RunView {
+    const handOff = existingIdentity(run.setup)?.canWrite === false;
+    const connections = run.setup.connections.map((connection, index) =>
+      connectionReport(connection, index, run.status === "completed"),
+    );
+    const handOffs = handOff ? connections.map((connection) => handOffFor(run.setup, connection)) : [];
+    const steps = run.plan.steps.map((step) => ({
+      id: step.id,
+      title: step.title,
+      outcome: run.done.get(step.id) ?? null,
+      detail: "",
+    }));
+    const markdown = [
+      `# Keyless run ${run.runId}`,
+      "",
+      `Status: ${run.status}`,
+      "",
+      ...steps.map((step) => `- ${step.outcome ?? "not run"}: ${step.title}`),
+    ].join("\n");
+    return {
+      runId: run.runId,
+      status: run.status,
+      error: run.status === "failed" ? run.stopReason : null,
+      report: { steps, connections, handOffs, markdown, json: JSON.stringify({ runId: run.runId, status: run.status, steps }, null, 2) },
+    };
+  }
+
+  async cancelApply(): Promise<void> {
+    this.applyCancelled = true;
+  }
+
+  async rollbackRun(request: RunRequest, onProgress: (event: ProgressView) => void): Promise<RunView> {
+    const run = this.findRun(request.runId);
+    const created = run.plan.steps.filter((step) => run.done.get(step.id) === "created").reverse();
+    onProgress({ event: "runStarted", runId: run.runId, totalSteps: created.length, resumed: false });
+    for (const step of created) {
+      const stepId = `undo/${step.id}`;
+      onProgress({ event: "stepStarted", stepId, title: `Undo: ${step.title}` });
+      await sleep(this.scenario.stepDelayMs ?? 0);
+      onProgress({ event: "stepFinished", stepId, outcome: "updated", detail: "Removed", elapsedMs: 90 });
+    }
+    run.done.clear();
+    run.status = "rolledBack";
+    onProgress({ event: "runFinished", runId: run.runId, succeeded: true, done: created.length, failed: 0, remaining: 0 });
+    return structuredClone(this.view(run));
+  }
+
+  async finishRun(request: RunRequest, onProgress: (event: ProgressView) => void): Promise<RunView> {
+    const run = this.findRun(request.runId);
+    const waiting = run.plan.steps.filter((step) => run.done.get(step.id) === "handedOff");
+    onProgress({ event: "runStarted", runId: run.runId, totalSteps: waiting.length, resumed: true });
+    for (const step of waiting) {
+      onProgress({ event: "stepStarted", stepId: step.id, title: step.title });
+      await sleep(this.scenario.stepDelayMs ?? 0);
+      const outcome: StepOutcomeView = step.action === "verify" ? "verified" : "created";
+      run.done.set(step.id, outcome);
+      onProgress({ event: "stepFinished", stepId: step.id, outcome, detail: "", elapsedMs: 80 });
+    }
+    run.status = "completed";
+    onProgress({ event: "runFinished", runId: run.runId, succeeded: true, done: waiting.length, failed: 0, remaining: 0 });
+    return structuredClone(this.view(run));
+  }
+
+  async listRuns(): Promise<RunSummaryView[]> {
+    return this.answer(
+      this.runs.map((run) => ({
+        runId: run.runId,
+        started: run.started,
+        status: run.status,
+        stepsDone: run.done.size,
+        created: [...run.done.values()].filter((outcome) => outcome === "created").length,
+      })),
+    );
+  }
+
+  private findRun(runId: string): Run {
+    const run = this.runs.find((candidate) => candidate.runId === runId);
+    if (!run) {
+      throw new BackendError({ code: "invalidInput", message: `There is no run ${runId} on this machine.`, help: "Choose a run from the list." });
+    }
+    return run;
   }
 }
 
@@ -40,17 +404,25 @@ const BACKEND_UNAVAILABLE: IpcError = {
 
 /**
  * Picks a scenario from the page's query string, so a plain browser (and the browser tests) can
- * show each state: `?session=signed-in`, `?session=azure`, `?session=failed`; default signed out.
+ * show each state: `session=signed-in|azure|failed`, `orgs=partial|empty`, `apply=fail-once`.
+ * Sign-in and apply take a little time in a browser, so their progress is visible.
  */
 export function scenarioFromQuery(search: string): MemoryScenario {
-  switch (new URLSearchParams(search).get("session")) {
+  const query = new URLSearchParams(search);
+  const scenario: MemoryScenario = { session: DEMO_SIGNED_OUT, signInDelayMs: 1500, stepDelayMs: 250 };
+  switch (query.get("session")) {
     case "signed-in":
-      return { session: DEMO_SIGNED_IN };
+      scenario.session = DEMO_SIGNED_IN;
+      break;
     case "azure":
-      return { session: AZURE_SIGNED_IN };
+      scenario.session = AZURE_SIGNED_IN;
+      break;
     case "failed":
-      return { session: DEMO_SIGNED_OUT, failure: BACKEND_UNAVAILABLE };
-    default:
-      return { session: DEMO_SIGNED_OUT };
+      scenario.failure = BACKEND_UNAVAILABLE;
+      break;
   }
+  const organizations = query.get("orgs");
+  if (organizations === "partial" || organizations === "empty") scenario.organizations = organizations;
+  if (query.get("apply") === "fail-once") scenario.failStepOnce = "fic/";
+  return scenario;
 }
