@@ -54,10 +54,8 @@ pub struct DemoCloud {
 impl DemoCloud {
     pub async fn start(settings: &DemoSettings) -> Result<Self, DesktopError> {
         let emulator = keyless_emulator::start(settings.emulator.clone()).await?;
-        let journal_dir = tempfile::Builder::new()
-            .prefix("keyless-demo-runs-")
-            .tempdir()
-            .map_err(DesktopError::DemoJournal)?;
+        let journal_dir =
+            tempfile::Builder::new().prefix("keyless-demo-runs-").tempdir().map_err(DesktopError::DemoJournal)?;
         Ok(DemoCloud { emulator, journal_dir })
     }
 

@@ -150,7 +150,8 @@ impl Controller {
         let connected = self.connected()?;
         let prefix = query.trim().to_lowercase();
         let matches = |name: &str| name.to_lowercase().starts_with(&prefix);
-        let (apps, managed) = futures::join!(find_apps(&connected, &matches), find_managed_identities(&connected, &matches));
+        let (apps, managed) =
+            futures::join!(find_apps(&connected, &matches), find_managed_identities(&connected, &matches));
         let mut found = apps?;
         found.extend(managed?);
         Ok(found)

@@ -142,7 +142,10 @@ mod tests {
     fn input_errors_keep_their_help() {
         let error: IpcError =
             DesktopError::from(InputError::new("organization", "is empty", "use the name from the URL")).into();
-        assert_eq!(error, IpcError::new(IpcErrorCode::InvalidInput, "organization: is empty", "use the name from the URL"));
+        assert_eq!(
+            error,
+            IpcError::new(IpcErrorCode::InvalidInput, "organization: is empty", "use the name from the URL")
+        );
     }
 
     #[test]

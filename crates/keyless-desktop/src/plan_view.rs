@@ -80,8 +80,16 @@ pub fn count(value: usize) -> u32 {
 }
 
 fn planned_identity_view(identity: &PlannedIdentity) -> PlannedIdentityView {
-    let PlannedIdentity { slot: _, display_name, kind, client_id: _, principal_id: _, fics_before, fics_after, hand_off } =
-        identity;
+    let PlannedIdentity {
+        slot: _,
+        display_name,
+        kind,
+        client_id: _,
+        principal_id: _,
+        fics_before,
+        fics_after,
+        hand_off,
+    } = identity;
     PlannedIdentityView {
         display_name: display_name.clone(),
         kind: identity_kind_view(*kind),

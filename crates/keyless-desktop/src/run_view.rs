@@ -40,7 +40,9 @@ pub fn progress_view(event: ProgressEvent) -> ProgressView {
         ProgressEvent::StepWaiting { step_id, reason, attempt, wait_ms } => {
             ProgressView::StepWaiting { step_id, reason, attempt, wait_ms }
         }
-        ProgressEvent::Request { step_id, method, url, status } => ProgressView::Request { step_id, method, url, status },
+        ProgressEvent::Request { step_id, method, url, status } => {
+            ProgressView::Request { step_id, method, url, status }
+        }
         ProgressEvent::StepFinished { step_id, outcome, detail, elapsed_ms } => {
             ProgressView::StepFinished { step_id, outcome: outcome_view(outcome), detail, elapsed_ms }
         }
@@ -176,7 +178,8 @@ mod tests {
 
     #[test]
     fn progress_events_serialize_like_the_engine_events() {
-        let event = ProgressEvent::RunFinished { run_id: "r".into(), succeeded: true, done: 3, failed: 0, remaining: 1 };
+        let event =
+            ProgressEvent::RunFinished { run_id: "r".into(), succeeded: true, done: 3, failed: 0, remaining: 1 };
         let engine = serde_json::to_value(&event).unwrap();
         assert_eq!(serde_json::to_value(progress_view(event)).unwrap(), engine);
     }

@@ -193,11 +193,7 @@ mod tests {
 
     #[test]
     fn wizard_setup_equals_the_example_file() {
-        let file = parse_setup_toml(
-            "onboarding.toml",
-            include_str!("../../../examples/onboarding.toml"),
-        )
-        .unwrap();
+        let file = parse_setup_toml("onboarding.toml", include_str!("../../../examples/onboarding.toml")).unwrap();
         assert_eq!(setup_from_input(onboarding_input()).unwrap(), file);
     }
 

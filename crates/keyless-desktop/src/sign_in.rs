@@ -9,8 +9,8 @@ use std::sync::Arc;
 use keyless_azure::{
     AzureClient, AzureHttp, HttpConfig,
     auth::{
-        BrowserOpener, DeviceCodeInstructions, DeviceCodePrompt, Interaction, RefreshTokenStore, Session,
-        SignInCancel, SignInOptions, SystemBrowser, sign_in_on_demand,
+        BrowserOpener, DeviceCodeInstructions, DeviceCodePrompt, Interaction, RefreshTokenStore, Session, SignInCancel,
+        SignInOptions, SystemBrowser, sign_in_on_demand,
     },
 };
 use keyless_core::{CloudProfile, Guid};

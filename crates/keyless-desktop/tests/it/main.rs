@@ -1,6 +1,7 @@
 //! Whole-flow tests of the desktop controller against the in-process demo cloud, as the
 //! wizard drives it: choose the cloud, sign in, pick, plan, apply, and check what changed.
 
+mod bridge;
 mod pickers;
 mod runs;
 mod support;

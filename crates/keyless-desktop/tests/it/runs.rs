@@ -78,7 +78,8 @@ async fn an_identity_the_account_cannot_write_ends_in_hand_offs_that_finish_keep
     let controller = &app.controller;
     let mut setup = onboarding();
     // Owned by Adele; the demo's Megan may use it but not add credentials to it.
-    setup.identity = IdentityInput::Existing { client_id: None, resource_id: None, name: Some("Keyless (Contoso)".into()) };
+    setup.identity =
+        IdentityInput::Existing { client_id: None, resource_id: None, name: Some("Keyless (Contoso)".into()) };
     let plan = controller.plan_setup(SetupRequest { setup: setup.clone() }).await.unwrap();
     assert!(plan.identities[0].hand_off, "{:#?}", plan.identities);
 
@@ -123,10 +124,11 @@ async fn one_run_at_a_time() {
             started.notify_one();
         }
     };
-    let (first, second) = tokio::join!(controller.apply_setup(SetupRequest { setup: onboarding() }, &announce), async {
-        started.notified().await;
-        controller.apply_setup(SetupRequest { setup: onboarding() }, &NoEvents).await
-    });
+    let (first, second) =
+        tokio::join!(controller.apply_setup(SetupRequest { setup: onboarding() }, &announce), async {
+            started.notified().await;
+            controller.apply_setup(SetupRequest { setup: onboarding() }, &NoEvents).await
+        });
     assert_eq!(first.unwrap().status, RunStatusView::Completed);
     assert_eq!(IpcError::from(second.unwrap_err()).code, IpcErrorCode::Busy);
 }

@@ -37,13 +37,21 @@ pub fn demo_settings() -> DemoSettings {
 
 pub fn app() -> App {
     let state = tempfile::tempdir().unwrap();
-    let options = ControllerOptions {
+    App { controller: controller_in(&state), _state: state }
+}
+
+fn options(state: &tempfile::TempDir) -> ControllerOptions {
+    ControllerOptions {
         state_dir: Some(state.path().to_owned()),
         keyring: Arc::new(MemoryStore::default()),
         demo: demo_settings(),
         ..ControllerOptions::default()
-    };
-    App { controller: Controller::with_options(CloudSetting::Demo, options), _state: state }
+    }
+}
+
+/// A controller journaling real-cloud runs in `state`.
+pub fn controller_in(state: &tempfile::TempDir) -> Controller {
+    Controller::with_options(CloudSetting::Demo, options(state))
 }
 
 /// Chooses the demo cloud and signs in through the (played) browser, the quickest way.

@@ -82,13 +82,15 @@ async fn choose_demo_sign_in_pick_plan_apply_and_report() {
     // Applying again changes nothing: every step is reused or verified.
     let again = controller.plan_setup(SetupRequest { setup: onboarding() }).await.unwrap();
     assert_eq!((again.counts.create, again.counts.update), (0, 0), "{}", again.text);
-    let rerun = controller.apply_setup(SetupRequest { setup: onboarding() }, &CollectedEvents::default()).await.unwrap();
+    let rerun =
+        controller.apply_setup(SetupRequest { setup: onboarding() }, &CollectedEvents::default()).await.unwrap();
     assert_eq!(rerun.status, RunStatusView::Completed);
     assert!(
-        rerun.report.steps.iter().all(|step| matches!(
-            step.outcome,
-            Some(StepOutcomeView::Reused | StepOutcomeView::Verified)
-        )),
+        rerun
+            .report
+            .steps
+            .iter()
+            .all(|step| matches!(step.outcome, Some(StepOutcomeView::Reused | StepOutcomeView::Verified))),
         "{:#?}",
         rerun.report.steps
     );
