@@ -49,8 +49,12 @@ pub const ALL: &[&str] = &[
 ];
 
 /// The commands that stream events on a channel before their result, and the event type.
-pub const STREAMING: &[(&str, &str)] =
-    &[(SIGN_IN, "SignInEvent"), (APPLY_SETUP, "ProgressView"), (ROLLBACK_RUN, "ProgressView"), (FINISH_RUN, "ProgressView")];
+pub const STREAMING: &[(&str, &str)] = &[
+    (SIGN_IN, "SignInEvent"),
+    (APPLY_SETUP, "ProgressView"),
+    (ROLLBACK_RUN, "ProgressView"),
+    (FINISH_RUN, "ProgressView"),
+];
 
 /// The TypeScript-flavoured signature of `command`, written above it in the generated bindings;
 /// every command returns its result or rejects with an `IpcError`.

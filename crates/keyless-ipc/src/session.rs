@@ -145,6 +145,9 @@ mod tests {
             serde_json::json!({ "kind": "deviceCode", "userCode": "ABCD",
                 "verificationUri": "https://microsoft.com/devicelogin", "message": "Type ABCD" })
         );
-        assert_eq!(serde_json::to_value(SignInEvent::BrowserOpened {}).unwrap(), serde_json::json!({ "kind": "browserOpened" }));
+        assert_eq!(
+            serde_json::to_value(SignInEvent::BrowserOpened {}).unwrap(),
+            serde_json::json!({ "kind": "browserOpened" })
+        );
     }
 }
