@@ -1,4 +1,4 @@
-// Vite build of the Keyless window and the Vitest setup for its pure logic (no DOM).
+// Vite build of the Keyless window, and Vitest: pure logic in Node (*.test.ts), components in happy-dom (*.test.tsx).
 import react from "@vitejs/plugin-react";
 import { defineConfig } from "vitest/config";
 
@@ -16,7 +16,9 @@ export default defineConfig({
     assetsInlineLimit: 0,
   },
   test: {
-    environment: "node",
-    include: ["src/**/*.test.ts"],
+    projects: [
+      { extends: true, test: { name: "logic", environment: "node", include: ["src/**/*.test.ts"] } },
+      { extends: true, test: { name: "components", environment: "happy-dom", include: ["src/**/*.test.tsx"] } },
+    ],
   },
 });

@@ -116,16 +116,18 @@ export class HttpBackend implements Backend {
 }
 
 /**
- * True when the page is served by keyless-browser-bridge: it answers `GET /bridge/emulator` with
- * the demo emulator's URL. A static server or Vite answers 404 or HTML instead.
+ * True when the page is served by keyless-browser-bridge: it answers `GET /bridge/emulator` in
+ * JSON, with the demo emulator's URL or (on a real cloud) an IpcError. A static server or Vite
+ * answers plain text or HTML instead.
  */
 export async function servedByBridge(base: string, fetchImpl: Fetch = fetch.bind(globalThis), timeoutMs = 1500): Promise<boolean> {
   try {
     const response = await fetchImpl(new URL("bridge/emulator", base.endsWith("/") ? base : `${base}/`), {
       signal: AbortSignal.timeout(timeoutMs),
     });
-    if (!response.ok || !response.headers.get("content-type")?.includes("json")) return false;
+    if (!response.headers.get("content-type")?.includes("json")) return false;
     const body: unknown = await response.json();
+    if (!response.ok) return isIpcError(body);
     return typeof body === "object" && body !== null && typeof (body as { url?: unknown }).url === "string";
   } catch {
     return false;

@@ -68,7 +68,7 @@ export function advance(progress: RunProgress, event: ProgressView, at: number):
         outcome: event.outcome,
         detail: event.detail,
         elapsedMs: Number(event.elapsedMs),
-        wait: null,
+        // The last wait stays, so the expanded row can say what the step waited for.
       }));
     case "stepFailed":
       return updateStep(progress, event.stepId, event.stepId, (step) => ({

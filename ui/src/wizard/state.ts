@@ -179,8 +179,9 @@ function changeIdentity(wizard: Wizard, patch: Partial<IdentityDraft>): Wizard {
   const identity = { ...wizard.identity, ...patch };
   if ("appName" in patch || "managedName" in patch) identity.nameEdited = true;
   if (patch.subscription !== undefined && patch.subscription !== wizard.identity.subscription) {
-    identity.resourceGroup = "";
-    identity.location = "";
+    // Another subscription has other resource groups; keep only what this same change chose.
+    identity.resourceGroup = patch.resourceGroup ?? "";
+    identity.location = patch.location ?? "";
   }
   if (patch.resourceGroup && identity.location === "") {
     // A new identity usually lives where its resource group lives.
