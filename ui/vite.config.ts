@@ -18,7 +18,10 @@ export default defineConfig({
   test: {
     projects: [
       { extends: true, test: { name: "logic", environment: "node", include: ["src/**/*.test.ts"] } },
-      { extends: true, test: { name: "components", environment: "happy-dom", include: ["src/**/*.test.tsx"] } },
+      {
+        extends: true,
+        test: { name: "components", environment: "happy-dom", include: ["src/**/*.test.tsx"], setupFiles: ["src/test-setup.ts"] },
+      },
     ],
   },
 });

@@ -8,7 +8,8 @@ export function shortenMiddle(value: string, keep = 8): string {
   return value.length <= keep * 2 + 1 ? value : `${value.slice(0, keep)}…${value.slice(-keep)}`;
 }
 
-export function ShortValue({ value, label }: { value: string; label: string }) {
+/** `keep` characters stay at each end; issuers and subjects keep more, so their shape stays readable. */
+export function ShortValue({ value, label, keep = 8 }: { value: string; label: string; keep?: number }) {
   const [copied, setCopied] = useState(false);
   const copy = () => {
     navigator.clipboard
@@ -19,7 +20,7 @@ export function ShortValue({ value, label }: { value: string; label: string }) {
   return (
     <span className="short-value">
       <span className="mono" title={value}>
-        {shortenMiddle(value)}
+        {shortenMiddle(value, keep)}
       </span>
       <button
         type="button"

@@ -77,7 +77,7 @@ function ConnectionCard({ connection }: { connection: ConnectionReportView }) {
           <>
             <dt>Issuer</dt>
             <dd>
-              <ShortValue value={connection.issuer} label={`issuer of ${name}`} />
+              <ShortValue value={connection.issuer} label={`issuer of ${name}`} keep={24} />
             </dd>
           </>
         ) : null}
@@ -85,7 +85,7 @@ function ConnectionCard({ connection }: { connection: ConnectionReportView }) {
           <>
             <dt>Subject</dt>
             <dd>
-              <ShortValue value={connection.subject} label={`subject of ${name}`} />
+              <ShortValue value={connection.subject} label={`subject of ${name}`} keep={24} />
             </dd>
           </>
         ) : null}
@@ -108,11 +108,11 @@ function HandOffCard({ handOff }: { handOff: HandOffView }) {
       <dl className="summary-list">
         <dt>Issuer</dt>
         <dd>
-          <ShortValue value={handOff.issuer} label="issuer" />
+          <ShortValue value={handOff.issuer} label="issuer" keep={24} />
         </dd>
         <dt>Subject</dt>
         <dd>
-          <ShortValue value={handOff.subject} label="subject" />
+          <ShortValue value={handOff.subject} label="subject" keep={24} />
         </dd>
         <dt>Audience</dt>
         <dd className="mono">{handOff.audience}</dd>
