@@ -48,10 +48,26 @@ pub fn run() -> Result<(), StartError> {
 
 /// Everything the window needs besides the runtime, so tests can build it on the mock runtime.
 fn shell<R: Runtime>(builder: tauri::Builder<R>, controller: Controller) -> tauri::Builder<R> {
-    builder
-        .plugin(navigation::guard())
-        .manage(controller)
-        .invoke_handler(tauri::generate_handler![commands::session_status])
+    builder.plugin(navigation::guard()).manage(controller).invoke_handler(tauri::generate_handler![
+        commands::session_status,
+        commands::choose_cloud,
+        commands::sign_in,
+        commands::cancel_sign_in,
+        commands::sign_out,
+        commands::list_organizations,
+        commands::list_projects,
+        commands::list_subscriptions,
+        commands::list_resource_groups,
+        commands::list_locations,
+        commands::search_identities,
+        commands::check_connection_name,
+        commands::plan_setup,
+        commands::apply_setup,
+        commands::cancel_apply,
+        commands::rollback_run,
+        commands::finish_run,
+        commands::list_runs,
+    ])
 }
 
 #[cfg(test)]

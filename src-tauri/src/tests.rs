@@ -2,7 +2,7 @@
 //! nothing else is.
 
 use keyless_desktop::{CloudSetting, Controller};
-use keyless_ipc::{SessionStatus, commands};
+use keyless_ipc::{IpcError, IpcErrorCode, NameCheck, SessionStatus, commands};
 use tauri::{
     ipc::{CallbackFn, InvokeBody},
     test::{INVOKE_KEY, MockRuntime, get_ipc_response, mock_builder},
@@ -13,6 +13,14 @@ use tauri::{
 const APP_ORIGIN: &str = "tauri://localhost";
 
 fn invoke(command: &str, origin: &str) -> Result<tauri::ipc::InvokeResponseBody, serde_json::Value> {
+    invoke_with(command, origin, InvokeBody::default())
+}
+
+fn invoke_with(
+    command: &str,
+    origin: &str,
+    body: InvokeBody,
+) -> Result<tauri::ipc::InvokeResponseBody, serde_json::Value> {
     let app = super::shell(mock_builder(), Controller::new(CloudSetting::Demo))
         .build(tauri::generate_context!())
         .expect("the shell builds on the mock runtime");
@@ -26,7 +34,7 @@ fn invoke(command: &str, origin: &str) -> Result<tauri::ipc::InvokeResponseBody,
             callback: CallbackFn(0),
             error: CallbackFn(1),
             url: origin.parse().unwrap(),
-            body: InvokeBody::default(),
+            body,
             headers: Default::default(),
             invoke_key: INVOKE_KEY.to_string(),
         },
@@ -38,6 +46,25 @@ fn session_status_answers_signed_out_on_the_demo_cloud() {
     let status: SessionStatus = invoke(commands::SESSION_STATUS, APP_ORIGIN).unwrap().deserialize().unwrap();
     assert!(status.cloud.is_demo);
     assert_eq!(status.account, None);
+}
+
+#[test]
+fn requests_reach_the_controller_by_their_argument_name() {
+    let request =
+        serde_json::json!({ "request": { "organization": "contoso", "project": "Shop", "name": " padded " } });
+    let check: NameCheck = invoke_with(commands::CHECK_CONNECTION_NAME, APP_ORIGIN, InvokeBody::Json(request))
+        .unwrap()
+        .deserialize()
+        .unwrap();
+    assert!(!check.ok);
+    assert!(check.problem.unwrap().contains("leading or trailing spaces"));
+}
+
+#[test]
+fn failures_arrive_as_ipc_errors_with_their_code() {
+    let refusal = invoke(commands::LIST_ORGANIZATIONS, APP_ORIGIN).unwrap_err();
+    let error: IpcError = serde_json::from_value(refusal).expect("an IpcError");
+    assert_eq!(error.code, IpcErrorCode::SignInRequired);
 }
 
 #[test]

@@ -121,15 +121,11 @@ impl Controller {
             CloudSetting::Profile(Box::new(profile))
         };
         self.sign_out_locally();
-        let mut running = self.demo.lock().await;
         if demo {
-            if running.is_none() {
-                *running = Some(DemoCloud::start(&self.options.demo).await?);
-            }
-        } else if let Some(previous) = running.take() {
+            self.with_demo(|_| ()).await?;
+        } else if let Some(previous) = self.demo.lock().await.take() {
             previous.shutdown().await;
         }
-        drop(running);
         *lock(&self.cloud) = setting;
         Ok(self.session_status())
     }
@@ -201,15 +197,18 @@ impl Controller {
         let setting = lock(&self.cloud).clone();
         match setting {
             CloudSetting::Profile(profile) => Ok((*profile, false)),
-            CloudSetting::Demo => {
-                let mut running = self.demo.lock().await;
-                if running.is_none() {
-                    *running = Some(DemoCloud::start(&self.options.demo).await?);
-                }
-                let profile = running.as_ref().map(|demo| demo.emulator().cloud_profile());
-                Ok((profile.ok_or(DesktopError::NotSignedIn)?, true))
-            }
+            CloudSetting::Demo => Ok((self.with_demo(|demo| demo.emulator().cloud_profile()).await?, true)),
         }
+    }
+
+    /// Runs `read` on the demo cloud, starting it first if it is not running yet.
+    async fn with_demo<R>(&self, read: impl FnOnce(&DemoCloud) -> R) -> Result<R, DesktopError> {
+        let mut running = self.demo.lock().await;
+        let demo = match running.as_mut() {
+            Some(demo) => demo,
+            None => running.insert(DemoCloud::start(&self.options.demo).await?),
+        };
+        Ok(read(demo))
     }
 
     /// The name runs are journaled under, so runs of one cloud are never resumed on another.
@@ -222,13 +221,11 @@ impl Controller {
     }
 
     /// Where the current cloud's runs are journaled.
-    pub(crate) async fn journal(&self) -> JournalStore {
-        if self.is_demo()
-            && let Some(demo) = self.demo.lock().await.as_ref()
-        {
-            return demo.journal();
+    pub(crate) async fn journal(&self) -> Result<JournalStore, DesktopError> {
+        if self.is_demo() {
+            return self.with_demo(DemoCloud::journal).await;
         }
-        self.options.state_dir.clone().map_or_else(JournalStore::default_location, JournalStore::new)
+        Ok(self.options.state_dir.clone().map_or_else(JournalStore::default_location, JournalStore::new))
     }
 
     /// The demo emulator's base URL while the demo cloud is running.

@@ -55,7 +55,7 @@ impl Controller {
         let connected = self.connected()?;
         let run = self.start_run()?;
         let (plan, observed) = plan_for(&connected.port, &setup).await?;
-        let store = self.journal().await;
+        let store = self.journal().await?;
         let cloud = self.cloud_name();
         let journal = match unfinished_run(&store, &setup, &cloud)? {
             Some(journal) => journal,
@@ -77,7 +77,7 @@ impl Controller {
         let RunRequest { run_id } = request;
         let connected = self.connected()?;
         let run = self.start_run()?;
-        let store = self.journal().await;
+        let store = self.journal().await?;
         let journal = self.load_run(&store, &run_id)?;
         // After a rollback the plan's steps say nothing about the run any more; the report keeps
         // the run's status and hand-offs only.
@@ -101,7 +101,7 @@ impl Controller {
         let RunRequest { run_id } = request;
         let connected = self.connected()?;
         let run = self.start_run()?;
-        let store = self.journal().await;
+        let store = self.journal().await?;
         let journal = self.load_run(&store, &run_id)?;
         let (plan, _) = plan_for(&connected.port, &journal.setup).await?;
         let options = self.apply_options(&run.cancel);
@@ -112,7 +112,7 @@ impl Controller {
 
     /// `list_runs`: this cloud's runs, newest first.
     pub async fn list_runs(&self) -> Result<Vec<RunSummaryView>, DesktopError> {
-        let store = self.journal().await;
+        let store = self.journal().await?;
         let cloud = self.cloud_name();
         Ok(store.list()?.iter().filter(|journal| journal.cloud == cloud).map(run_summary_view).collect())
     }
