@@ -64,7 +64,8 @@ export async function completeOnboarding(page, shot, { stopAtApply = false } = {
   await group.locator("option", { hasText: "rg-shop-prod" }).waitFor({ state: "attached", timeout: 30_000 });
   await group.selectOption("rg-shop-prod");
   await page.getByRole("checkbox", { name: "shop-deploy" }).check();
-  await page.getByText("The name is free in contoso / Shop").waitFor({ timeout: 30_000 });
+  // The live check's verdict (not "Checking whether the name is free…", which contains the same words).
+  await page.locator(".name-ok").waitFor({ timeout: 30_000 });
   await shot("08-connections");
   await page.getByRole("button", { name: "Review the plan for 1 connection" }).click();
 

@@ -102,7 +102,7 @@ describe("real window", () => {
   for (const theme of ["Adwaita", "Adwaita:dark"]) {
     const label = theme.endsWith(":dark") ? "dark" : "light";
 
-    test(`opens the Welcome screen with the demo session from Rust (${label})`, async () => {
+    test(`opens the wizard's Welcome screen with the demo session from Rust (${label})`, async () => {
       await startDriver(theme);
       const app = await startSession(DRIVER, APP);
       try {
@@ -112,12 +112,16 @@ describe("real window", () => {
         assert.match(status, /Not signed in on the Demo cloud/);
         assert.match(await app.text(".cloud-badge"), /DEMO/);
         assert.equal(await app.text("h1"), "Service connections without secrets");
+        // The wizard is live: nine steps in the rail, and the primary action leads to Sign in.
+        assert.equal(await app.script("return document.querySelectorAll('.rail-step').length"), 9);
+        assert.equal(await app.text(".app-footer .button-primary"), "Continue to sign in");
+        assert.equal(await app.script("return document.querySelector('.app-footer .button-primary').disabled"), false);
         const scheme = await app.script("return matchMedia('(prefers-color-scheme: dark)').matches ? 'dark' : 'light'");
         assert.equal(scheme, label);
 
         // WebKit may hand back the previous frame right after a change; let it paint.
         await new Promise((resolve) => setTimeout(resolve, 700));
-        writeFileSync(join(SCREENSHOTS, `webview-${label}.png`), await app.screenshotPng());
+        writeFileSync(join(SCREENSHOTS, `wizard-welcome-${label}.png`), await app.screenshotPng());
 
         const window = captureX11Window(`window-${label}`);
         assert.ok(window.width >= 960 && window.height >= 640, `window is ${window.width}x${window.height}`);

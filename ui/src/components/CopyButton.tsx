@@ -5,8 +5,8 @@ import { Icon } from "./Icon";
 
 type CopyState = "idle" | "copied" | "failed";
 
-/** Copies `value`; `label` names what is copied ("pipeline YAML for sc-prod"). */
-export function CopyButton({ value, label, showText = false }: { value: string; label: string; showText?: boolean }) {
+/** Copies `value`; `label` names what is copied ("pipeline YAML for sc-prod"); `text` is the visible word, if any. */
+export function CopyButton({ value, label, showText = false, text = "Copy" }: { value: string; label: string; showText?: boolean; text?: string }) {
   const [state, setState] = useState<CopyState>("idle");
   useEffect(() => {
     if (state === "idle") return;
@@ -19,7 +19,7 @@ export function CopyButton({ value, label, showText = false }: { value: string; 
       .then(() => setState("copied"))
       .catch(() => setState("failed"));
   };
-  const words = state === "copied" ? "Copied" : state === "failed" ? "Copy failed: select the text instead" : "Copy";
+  const words = state === "copied" ? "Copied" : state === "failed" ? "Copy failed: select the text instead" : text;
   return (
     <button
       type="button"

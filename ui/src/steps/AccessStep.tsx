@@ -26,7 +26,7 @@ function OrganizationAccessCard({ organization, wizard, dispatch }: StepProps & 
   return (
     <section className="card" aria-labelledby={headingId}>
       <h2 id={headingId}>{organization}</h2>
-      <fieldset className="inline-choices">
+      <fieldset className="inline-choices inline-choices-row">
         <legend>Access level in {organization}</legend>
         {ACCESS_LEVELS.map((level) => (
           <label key={level.value} className="inline-choice">

@@ -21,8 +21,8 @@ const SCOPES: { value: ScopeKind; title: string }[] = [
 ];
 
 export const COMMON_ROLES = [
-  { value: "Reader", text: "Reader — can read, cannot change anything (least privilege)" },
-  { value: "Contributor", text: "Contributor — can create and change resources, not access" },
+  { value: "Reader", text: "Reader — read only (least privilege)" },
+  { value: "Contributor", text: "Contributor — create and change resources" },
 ];
 
 const OTHER_ROLE = "__other__";

@@ -102,7 +102,7 @@ function HandOffCard({ handOff }: { handOff: HandOffView }) {
         <h3>
           {handOff.identityName}: credential {handOff.ficName}
         </h3>
-        <CopyButton value={handOff.markdown} label={`hand-off pack for ${handOff.connection}`} showText />
+        <CopyButton value={handOff.markdown} label={`hand-off pack for ${handOff.connection}`} showText text="Copy the pack" />
       </div>
       <p>Send this to the owner of {handOff.identityName}. It unblocks {handOff.connection.split("/").join(" / ")}.</p>
       <dl className="summary-list">
@@ -191,7 +191,7 @@ export function DoneStep(props: StepProps) {
           <Icon name="download" />
           Download the report (JSON)
         </button>
-        <CopyButton value={run.report.markdown} label="the report as Markdown" showText />
+        <CopyButton value={run.report.markdown} label="the report as Markdown" showText text="Copy the report" />
       </div>
       {run.status === "rolledBack" ? (
         <Notice tone="success" title={`Run ${run.runId} was undone. What it created is gone.`} />

@@ -76,7 +76,7 @@ function Waiting({ wizard, commands }: StepProps) {
               {prompt.verificationUri}
               <Icon name="external" />
             </a>{" "}
-            on any device and enter this code:
+            <CopyButton value={prompt.verificationUri} label="sign-in page address" /> on any device and enter this code:
           </p>
           <p className="device-code">
             <span className="mono" aria-label={`Device code ${prompt.userCode.split("").join(" ")}`}>
@@ -118,56 +118,58 @@ export function SignInStep(props: StepProps) {
         <SignedIn {...props} />
       ) : (
         <>
-          <fieldset className="choice-group" disabled={waiting}>
-            <legend>How do you want to sign in?</legend>
-            <div className="choice-row choice-row-3">
-              {METHODS.map((method) => (
-                <label key={method.value} className="choice-card">
+          {waiting ? null : (
+            <>
+              <fieldset className="choice-group">
+                <legend>How do you want to sign in?</legend>
+                <div className="choice-row choice-row-3">
+                  {METHODS.map((method) => (
+                    <label key={method.value} className="choice-card">
+                      <input
+                        type="radio"
+                        name="sign-in-method"
+                        value={method.value}
+                        checked={form.method === method.value}
+                        onChange={() => dispatch({ type: "signInFormChanged", patch: { method: method.value } })}
+                      />
+                      <span className="choice-text">
+                        <span className="choice-title">{method.title}</span>
+                        <span className="choice-hint">{method.text}</span>
+                      </span>
+                    </label>
+                  ))}
+                </div>
+              </fieldset>
+              <div className="form-row">
+                <Field
+                  label="Tenant (optional)"
+                  hint="A tenant ID or domain, e.g. contoso.onmicrosoft.com. Leave empty for your account's home tenant."
+                >
+                  {(ids) => (
+                    <input
+                      id={ids.id}
+                      aria-describedby={ids.describedBy}
+                      className="input"
+                      value={form.tenant}
+                      spellCheck={false}
+                      onChange={(event) => dispatch({ type: "signInFormChanged", patch: { tenant: event.target.value } })}
+                    />
+                  )}
+                </Field>
+                <label className="check">
                   <input
-                    type="radio"
-                    name="sign-in-method"
-                    value={method.value}
-                    checked={form.method === method.value}
-                    onChange={() => dispatch({ type: "signInFormChanged", patch: { method: method.value } })}
+                    type="checkbox"
+                    checked={form.remember}
+                    onChange={(event) => dispatch({ type: "signInFormChanged", patch: { remember: event.target.checked } })}
                   />
-                  <span className="choice-text">
-                    <span className="choice-title">{method.title}</span>
-                    <span className="choice-hint">{method.text}</span>
+                  <span>
+                    Keep me signed in on this computer
+                    <span className="check-hint">Keyless stores a refresh token in the system keyring, never in a file.</span>
                   </span>
                 </label>
-              ))}
-            </div>
-          </fieldset>
-          <div className="form-row">
-            <Field
-              label="Tenant (optional)"
-              hint="A tenant ID or domain, e.g. contoso.onmicrosoft.com. Leave empty for your account's home tenant."
-            >
-              {(ids) => (
-                <input
-                  id={ids.id}
-                  aria-describedby={ids.describedBy}
-                  className="input"
-                  value={form.tenant}
-                  disabled={waiting}
-                  spellCheck={false}
-                  onChange={(event) => dispatch({ type: "signInFormChanged", patch: { tenant: event.target.value } })}
-                />
-              )}
-            </Field>
-            <label className="check">
-              <input
-                type="checkbox"
-                checked={form.remember}
-                disabled={waiting}
-                onChange={(event) => dispatch({ type: "signInFormChanged", patch: { remember: event.target.checked } })}
-              />
-              <span>
-                Keep me signed in on this computer
-                <span className="check-hint">Keyless stores a refresh token in the system keyring, never in a file.</span>
-              </span>
-            </label>
-          </div>
+              </div>
+            </>
+          )}
           <Waiting {...props} />
           {wizard.signIn.status === "failed" ? (
             <ErrorPanel title="Sign-in did not finish" error={wizard.signIn.error} onRetry={() => void commands.signIn(wizard)} />

@@ -11,15 +11,15 @@ export const LEARN_MORE_URL = "https://learn.microsoft.com/azure/devops/pipeline
 
 const DOES = [
   "Finds the Azure DevOps organizations and projects your account can reach.",
-  "Creates or reuses an app registration or a user-assigned managed identity, with one federated credential per service connection.",
-  "Grants the Azure role you choose, on the subscription or resource group you choose.",
-  "Creates the service connections after showing every change on one Review page, and can undo its run.",
+  "Creates or reuses an app registration or managed identity, with one federated credential per connection.",
+  "Grants the Azure role you choose, where you choose, and creates the service connections.",
+  "Shows every change on one Review page first, and can undo its run afterwards.",
 ];
 
 const DOES_NOT = [
   "Never creates, shows or stores a client secret or certificate.",
   "Changes nothing until you apply the plan on the Review step.",
-  "Talks only to Microsoft Entra ID, Microsoft Graph, Azure Resource Manager and Azure DevOps. No telemetry.",
+  "Talks only to Entra ID, Microsoft Graph, Azure Resource Manager and Azure DevOps. No telemetry.",
 ];
 
 const CLOUDS: { value: CloudChoice; title: string; text: string }[] = [
@@ -57,30 +57,6 @@ export function WelcomeStep({ wizard, dispatch, titleId }: StepProps) {
           </a>
         </p>
       </aside>
-      <div className="columns">
-        <section className="card" aria-labelledby="does-title">
-          <h2 id="does-title">What Keyless does</h2>
-          <ul className="facts">
-            {DOES.map((fact) => (
-              <li key={fact}>
-                <Icon name="check" className="fact-yes" />
-                <span>{fact}</span>
-              </li>
-            ))}
-          </ul>
-        </section>
-        <section className="card" aria-labelledby="does-not-title">
-          <h2 id="does-not-title">What Keyless does not do</h2>
-          <ul className="facts">
-            {DOES_NOT.map((fact) => (
-              <li key={fact}>
-                <Icon name="cross" className="fact-no" />
-                <span>{fact}</span>
-              </li>
-            ))}
-          </ul>
-        </section>
-      </div>
       <fieldset className="choice-group">
         <legend>Where should Keyless work?</legend>
         <div className="choice-row">
@@ -106,6 +82,30 @@ export function WelcomeStep({ wizard, dispatch, titleId }: StepProps) {
           ))}
         </div>
       </fieldset>
+      <div className="columns">
+        <section className="card" aria-labelledby="does-title">
+          <h2 id="does-title">What Keyless does</h2>
+          <ul className="facts">
+            {DOES.map((fact) => (
+              <li key={fact}>
+                <Icon name="check" className="fact-yes" />
+                <span>{fact}</span>
+              </li>
+            ))}
+          </ul>
+        </section>
+        <section className="card" aria-labelledby="does-not-title">
+          <h2 id="does-not-title">What Keyless does not do</h2>
+          <ul className="facts">
+            {DOES_NOT.map((fact) => (
+              <li key={fact}>
+                <Icon name="cross" className="fact-no" />
+                <span>{fact}</span>
+              </li>
+            ))}
+          </ul>
+        </section>
+      </div>
       {wizard.cloudSwitch.status === "failed" ? (
         <ErrorPanel title="Keyless could not switch clouds" error={wizard.cloudSwitch.error} />
       ) : null}
@@ -117,13 +117,11 @@ export function WelcomeStep({ wizard, dispatch, titleId }: StepProps) {
           </p>
         </Notice>
       ) : null}
-      <section className="before" aria-labelledby="before-title">
-        <h2 id="before-title">Before you start</h2>
-        <p>
-          Use an account that can create app registrations in the tenant (or use an existing identity), is Owner or User
-          Access Administrator on the Azure scope, and is Project Collection Administrator in the Azure DevOps organizations.
-        </p>
-      </section>
+      <p className="before">
+        <strong>Before you start:</strong> use an account that can create app registrations in the tenant (or an existing
+        identity), is Owner or User Access Administrator on the Azure scope, and is Project Collection Administrator in the
+        organizations.
+      </p>
     </article>
   );
 }
