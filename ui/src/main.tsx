@@ -8,7 +8,9 @@ import { HttpBackend, servedByBridge } from "./ipc/http";
 import { MemoryBackend, scenarioFromQuery } from "./ipc/memory";
 import { runningInTauri, tauriBackend } from "./ipc/tauri";
 import "./styles.css";
-import "./steps.css";
+import "./content.css";
+import "./forms.css";
+import "./runs.css";
 
 async function chooseBackend(): Promise<Backend> {
   if (runningInTauri() || "__TAURI_INTERNALS__" in window) return tauriBackend;

@@ -5,8 +5,23 @@ import { Icon } from "./Icon";
 
 type CopyState = "idle" | "copied" | "failed";
 
-/** Copies `value`; `label` names what is copied ("pipeline YAML for sc-prod"); `text` is the visible word, if any. */
-export function CopyButton({ value, label, showText = false, text = "Copy" }: { value: string; label: string; showText?: boolean; text?: string }) {
+/**
+ * Copies `value`; `label` names what is copied ("pipeline YAML for sc-prod"). With `showText` the
+ * button shows `text` too, small (next to a value) or `regular` (next to other buttons).
+ */
+export function CopyButton({
+  value,
+  label,
+  showText = false,
+  text = "Copy",
+  size = "small",
+}: {
+  value: string;
+  label: string;
+  showText?: boolean;
+  text?: string;
+  size?: "small" | "regular";
+}) {
   const [state, setState] = useState<CopyState>("idle");
   useEffect(() => {
     if (state === "idle") return;
@@ -23,7 +38,7 @@ export function CopyButton({ value, label, showText = false, text = "Copy" }: { 
   return (
     <button
       type="button"
-      className={showText ? "button button-small" : "icon-button"}
+      className={showText ? (size === "small" ? "button button-small" : "button") : "icon-button"}
       onClick={copy}
       aria-label={state === "idle" ? `Copy ${label}` : `${words} (${label})`}
       title={state === "idle" ? `Copy ${label}` : words}

@@ -10,6 +10,7 @@ import { Notice } from "../components/Notice";
 import { ShortValue } from "../components/ShortValue";
 import { plural } from "../wizard/selectors";
 import { RunSteps } from "./RunSteps";
+import { FEDERATION_URL } from "./links";
 import { StepTitle } from "./StepTitle";
 import type { StepProps } from "./types";
 
@@ -191,7 +192,7 @@ export function DoneStep(props: StepProps) {
           <Icon name="download" />
           Download the report (JSON)
         </button>
-        <CopyButton value={run.report.markdown} label="the report as Markdown" showText text="Copy the report" />
+        <CopyButton value={run.report.markdown} label="the report as Markdown" showText text="Copy the report" size="regular" />
       </div>
       {run.status === "rolledBack" ? (
         <Notice tone="success" title={`Run ${run.runId} was undone. What it created is gone.`} />
@@ -202,7 +203,11 @@ export function DoneStep(props: StepProps) {
             <p>
               The <strong>issuer</strong> is who signs a pipeline's token (Entra ID for new connections), the{" "}
               <strong>subject</strong> names the service connection. The identity's federated credential holds exactly these
-              two, so only this connection can sign in as it.
+              two, so only this connection can sign in as it.{" "}
+              <a href={FEDERATION_URL} className="external-link">
+                Learn more
+                <Icon name="external" />
+              </a>
             </p>
           </aside>
           {handOffs.length > 0 ? (

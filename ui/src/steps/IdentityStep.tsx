@@ -10,6 +10,7 @@ import { Notice } from "../components/Notice";
 import { ShortValue } from "../components/ShortValue";
 import type { IdentityChoice, Load, Remote } from "../wizard/model";
 import { identityProblems } from "../wizard/selectors";
+import { FEDERATION_URL } from "./links";
 import { StepTitle } from "./StepTitle";
 import type { StepProps } from "./types";
 
@@ -314,7 +315,11 @@ export function IdentityStep(props: StepProps) {
           </ul>
           <p className="muted">
             A <strong>federated credential</strong> is a trust rule on the identity: “accept tokens that Azure DevOps issues for
-            this service connection”. At most {CREDENTIAL_CAP} fit on one identity.
+            this service connection”. At most {CREDENTIAL_CAP} fit on one identity.{" "}
+            <a href={FEDERATION_URL} className="external-link">
+              Learn more
+              <Icon name="external" />
+            </a>
           </p>
         </aside>
       </div>

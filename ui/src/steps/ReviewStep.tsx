@@ -89,7 +89,7 @@ function PlanBody({ plan }: { plan: PlanView }) {
         </section>
       ))}
       <div className="button-row">
-        <CopyButton value={plan.text} label="the plan as text" showText text="Copy the plan as text" />
+        <CopyButton value={plan.text} label="the plan as text" showText text="Copy the plan as text" size="regular" />
         <span className="muted">Legend: + create, ~ update, = reuse (already right), ? verify (check only).</span>
       </div>
     </>

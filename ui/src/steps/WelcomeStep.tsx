@@ -4,10 +4,11 @@ import { Icon } from "../components/Icon";
 import { Notice } from "../components/Notice";
 import type { CloudChoice } from "../wizard/model";
 import { plural } from "../wizard/selectors";
+import { LEARN_MORE_URL } from "./links";
 import { StepTitle } from "./StepTitle";
 import type { StepProps } from "./types";
 
-export const LEARN_MORE_URL = "https://learn.microsoft.com/azure/devops/pipelines/library/connect-to-azure";
+
 
 const DOES = [
   "Finds the Azure DevOps organizations and projects your account can reach.",
