@@ -27,52 +27,58 @@ pub async fn dispatch(controller: Arc<Controller>, command: &str, body: Bytes) -
         commands::SESSION_STATUS => reply(Ok::<_, DesktopError>(c.session_status())),
         commands::CHOOSE_CLOUD => match request(&body) {
             Ok(request) => reply(c.choose_cloud(request).await),
-            Err(refused) => refused,
+            Err(refused) => error_response(refused),
         },
         commands::SIGN_IN => match request(&body) {
             Ok(request) => stream(c, move |c, sink| async move { c.sign_in(request, &sink).await }),
-            Err(refused) => refused,
+            Err(refused) => error_response(refused),
         },
-        commands::CANCEL_SIGN_IN => reply(Ok::<_, DesktopError>(c.cancel_sign_in())),
+        commands::CANCEL_SIGN_IN => {
+            c.cancel_sign_in();
+            reply(Ok::<_, DesktopError>(()))
+        }
         commands::SIGN_OUT => reply(Ok::<_, DesktopError>(c.sign_out().await)),
         commands::LIST_ORGANIZATIONS => reply(c.list_organizations().await),
         commands::LIST_PROJECTS => match request(&body) {
             Ok(request) => reply(c.list_projects(request).await),
-            Err(refused) => refused,
+            Err(refused) => error_response(refused),
         },
         commands::LIST_SUBSCRIPTIONS => reply(c.list_subscriptions().await),
         commands::LIST_RESOURCE_GROUPS => match request(&body) {
             Ok(request) => reply(c.list_resource_groups(request).await),
-            Err(refused) => refused,
+            Err(refused) => error_response(refused),
         },
         commands::LIST_LOCATIONS => match request(&body) {
             Ok(request) => reply(c.list_locations(request).await),
-            Err(refused) => refused,
+            Err(refused) => error_response(refused),
         },
         commands::SEARCH_IDENTITIES => match request(&body) {
             Ok(request) => reply(c.search_identities(request).await),
-            Err(refused) => refused,
+            Err(refused) => error_response(refused),
         },
         commands::CHECK_CONNECTION_NAME => match request(&body) {
             Ok(request) => reply(c.check_connection_name(request).await),
-            Err(refused) => refused,
+            Err(refused) => error_response(refused),
         },
         commands::PLAN_SETUP => match request(&body) {
             Ok(request) => reply(c.plan_setup(request).await),
-            Err(refused) => refused,
+            Err(refused) => error_response(refused),
         },
         commands::APPLY_SETUP => match request(&body) {
             Ok(request) => stream(c, move |c, sink| async move { c.apply_setup(request, &sink).await }),
-            Err(refused) => refused,
+            Err(refused) => error_response(refused),
         },
-        commands::CANCEL_APPLY => reply(Ok::<_, DesktopError>(c.cancel_apply())),
+        commands::CANCEL_APPLY => {
+            c.cancel_apply();
+            reply(Ok::<_, DesktopError>(()))
+        }
         commands::ROLLBACK_RUN => match request(&body) {
             Ok(request) => stream(c, move |c, sink| async move { c.rollback_run(request, &sink).await }),
-            Err(refused) => refused,
+            Err(refused) => error_response(refused),
         },
         commands::FINISH_RUN => match request(&body) {
             Ok(request) => stream(c, move |c, sink| async move { c.finish_run(request, &sink).await }),
-            Err(refused) => refused,
+            Err(refused) => error_response(refused),
         },
         commands::LIST_RUNS => reply(c.list_runs().await),
         unknown => error_response(IpcError::new(
@@ -84,13 +90,13 @@ pub async fn dispatch(controller: Arc<Controller>, command: &str, body: Bytes) -
 }
 
 /// The request of a command, from its JSON body; the refusal is the command's answer.
-fn request<T: DeserializeOwned>(body: &Bytes) -> Result<T, Response> {
+fn request<T: DeserializeOwned>(body: &Bytes) -> Result<T, IpcError> {
     serde_json::from_slice(body).map_err(|error| {
-        error_response(IpcError::new(
+        IpcError::new(
             IpcErrorCode::InvalidInput,
             format!("the request is not what this command takes: {error}"),
             "send the request type named in the command's signature in ui/src/ipc/bindings.ts",
-        ))
+        )
     })
 }
 

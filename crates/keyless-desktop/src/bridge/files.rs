@@ -22,7 +22,7 @@ pub async fn serve(State(bridge): State<Arc<Bridge>>, request: Request) -> Respo
     match tokio::fs::read(&file).await {
         Ok(bytes) => ([(header::CONTENT_TYPE, content_type(&relative)), (header::CACHE_CONTROL, "no-store")], bytes)
             .into_response(),
-        Err(_) if relative == PathBuf::from("index.html") => (
+        Err(_) if relative == std::path::Path::new("index.html") => (
             StatusCode::NOT_FOUND,
             format!("no UI in {}: build it with `npm run build` in ui/\n", bridge.ui_dir.display()),
         )

@@ -4,5 +4,6 @@
 mod bridge;
 mod pickers;
 mod runs;
+mod session;
 mod support;
 mod wizard;
