@@ -58,7 +58,7 @@ export function ApplyStep({ wizard, dispatch, commands, titleId }: StepProps) {
       {stopped && failedStep ? (
         <Notice tone="error" title={`Failed: ${failedStep.title}`}>
           <p>{failedStep.failure?.help}</p>
-          <p>Choose “Retry from the failed step”: Keyless keeps what is done and continues from there.</p>
+          <p className="muted">What is done stays done: “Retry from the failed step” continues from this step.</p>
         </Notice>
       ) : stopped ? (
         <Notice tone="warning" title={run?.error?.code === "cancelled" ? "You stopped the run" : "The run did not finish"}>

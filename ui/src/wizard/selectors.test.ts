@@ -204,6 +204,8 @@ describe("primary action", () => {
       { type: "runEnded", kind: "apply", run: { ...completedRun(reviewing().plan, "failed"), error: { code: "service", message: "m", help: "h" } } },
     );
     expect(primaryAction(failedRun)).toMatchObject({ label: "Retry from the failed step", command: "apply" });
+    expect(stepStatus(failedRun, "done")).toBe("locked");
+    expect(stepStatus(failedRun, "apply")).toBe("current");
     const cancelled = play(
       wizard,
       { type: "runStarted", kind: "apply", at: 0, steps: [{ id: "a", title: "A" }] },

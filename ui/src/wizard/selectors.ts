@@ -240,7 +240,8 @@ export function isOpen(state: WizardState, step: StepId): boolean {
   const index = indexOf(step);
   if (applyRunning(state)) return index >= indexOf("apply") && step !== "done";
   if (step === "apply" && state.runs.apply.status !== "idle") return true;
-  if (step === "done") return state.lastRun !== null;
+  // Done summarises a run that got somewhere: finished, waiting for hand-offs, or undone.
+  if (step === "done") return state.lastRun !== null && state.lastRun.status !== "failed" && state.lastRun.status !== "running";
   return STEPS.slice(0, index).every((earlier) => stepProblem(state, earlier.id) === null);
 }
 
