@@ -2,6 +2,7 @@
 import { useEffect } from "react";
 
 import type { ConnectionTypeInput } from "../ipc/bindings";
+import { ErrorPanel } from "../components/ErrorPanel";
 import { Field } from "../components/Field";
 import { Icon } from "../components/Icon";
 import { Notice } from "../components/Notice";
@@ -128,7 +129,13 @@ export function ConnectionEditor({ draft, index, ...props }: StepProps & { draft
               disabled={projects?.status !== "loaded"}
               onChange={(event) => change({ project: event.target.value })}
             >
-              <option value="">{projects?.status === "loaded" ? "Choose…" : `Loading the projects of ${draft.organization}…`}</option>
+              <option value="">
+                {projects?.status === "loaded"
+                  ? "Choose…"
+                  : projects?.status === "failed"
+                    ? "Projects could not be listed"
+                    : `Loading the projects of ${draft.organization}…`}
+              </option>
               {projectList.map((candidate) => (
                 <option key={candidate.id} value={candidate.name}>
                   {candidate.name}
@@ -169,8 +176,31 @@ export function ConnectionEditor({ draft, index, ...props }: StepProps & { draft
         ) : null}
       </div>
 
+      {projects?.status === "failed" ? (
+        <ErrorPanel
+          title={`Keyless could not list the projects of ${draft.organization}`}
+          error={projects.error}
+          onRetry={() => dispatch({ type: "loadRetried", load: { kind: "projects", organization: draft.organization } })}
+        />
+      ) : null}
+
       {draft.type === "azureRm" ? (
         <div className="subsection">
+          {wizard.subscriptions.status === "failed" ? (
+            <ErrorPanel
+              title="Keyless could not list your subscriptions"
+              error={wizard.subscriptions.error}
+              onRetry={() => dispatch({ type: "loadRetried", load: { kind: "subscriptions" } })}
+              onSignIn={() => dispatch({ type: "stepSelected", step: "signIn" })}
+            />
+          ) : null}
+          {groups?.status === "failed" ? (
+            <ErrorPanel
+              title="Keyless could not list the resource groups"
+              error={groups.error}
+              onRetry={() => dispatch({ type: "loadRetried", load: { kind: "resourceGroups", subscription: draft.subscription } })}
+            />
+          ) : null}
           <fieldset className="inline-choices inline-choices-row">
             <legend>Where the connection may act in Azure</legend>
             {SCOPES.map((scope) => (

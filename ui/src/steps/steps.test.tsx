@@ -172,6 +172,19 @@ describe("Connections", () => {
   });
 });
 
+describe("Connections errors", () => {
+  it("explains a failed subscription list and retries it", async () => {
+    const failed = ready(
+      play(connectionFilled(), { type: "loadFailed", load: { kind: "subscriptions" }, error: { code: "unavailable", message: "Azure Resource Manager did not answer (503).", help: "Try again in a minute." } }),
+    );
+    const { sent, user } = show(ConnectionsStep, failed);
+    const alert = screen.getByRole("alert", { name: "Keyless could not list your subscriptions" });
+    expect(alert).toHaveTextContent("Azure Resource Manager did not answer (503).");
+    await user.click(within(alert).getByRole("button", { name: "Try again" }));
+    expect(sent).toEqual([{ type: "loadRetried", load: { kind: "subscriptions" } }]);
+  });
+});
+
 describe("components", () => {
   it("shortens long values in the middle and keeps short ones", () => {
     expect(shortenMiddle("72f988bf-86f1-41af-91ab-2d7cd011db47")).toBe("72f988bf…d011db47");
