@@ -189,10 +189,18 @@ pub async fn execute<P: AzurePort>(env: &StepEnv<'_, P>, step: &Step) -> Result<
                         draft: *draft,
                     };
                     let info = env.port.create_connection(&spec.organization, &new).await.map_err(az)?;
+                    // Rollback must remove it from every project the plan shares it with too,
+                    // or the delete leaves it behind in those projects.
+                    let mut project_ids = vec![*project_id];
+                    if let Some(Operation::Share { projects, .. }) =
+                        env.plan.step(&format!("share/{}", spec.key())).map(|s| &s.operation)
+                    {
+                        project_ids.extend(projects.iter().map(|p| p.id));
+                    }
                     let created = vec![CreatedResource::ServiceConnection {
                         organization: spec.organization.clone(),
                         id: info.id,
-                        project_ids: vec![*project_id],
+                        project_ids,
                     }];
                     (info, StepOutcome::Created, created)
                 }

@@ -38,7 +38,8 @@ pub async fn run(file: Option<PathBuf>, printer: &Printer) -> CommandResult {
     };
     let config = EmulatorConfig {
         port: 0,
-        device_code_interval: Duration::from_millis(200),
+        // The device code flow speaks whole seconds; less would read as 0 and earn a slow-down.
+        device_code_interval: Duration::from_secs(1),
         replication_delay: Duration::from_secs(2),
         fic_propagation_delay: Duration::from_secs(3),
         ..EmulatorConfig::default()

@@ -270,3 +270,15 @@ async fn each_step_reports_the_requests_it_makes() {
     );
     assert!(requests.iter().all(|(_, _, url, _)| !url.contains("access_token")));
 }
+
+#[tokio::test]
+async fn rollback_removes_a_shared_connection_from_every_project() {
+    let world = world().await;
+    let before = footprint(&world.state());
+    let journal = world.apply(&example("onboarding.toml")).await;
+    let state = world.state();
+    let shared = find(&state, "serviceEndpoints", "name", "sc-shop-prod");
+    assert_eq!(shared["projectReferences"].as_array().unwrap().len(), 2, "shared with Payments");
+    rollback(&world.port, &world.store, &world.reporter, journal, &options()).await.unwrap();
+    assert_eq!(footprint(&world.state()), before);
+}
