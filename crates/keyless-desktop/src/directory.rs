@@ -151,7 +151,7 @@ impl Controller {
         let prefix = query.trim().to_lowercase();
         let matches = |name: &str| name.to_lowercase().starts_with(&prefix);
         let (apps, managed) =
-            futures::join!(find_apps(&connected, &matches), find_managed_identities(&connected, &matches));
+            futures::join!(find_apps(&connected, &prefix, &matches), find_managed_identities(&connected, &matches));
         let mut found = apps?;
         found.extend(managed?);
         Ok(found)
@@ -232,10 +232,15 @@ async fn describe_organization(
     })
 }
 
-async fn find_apps(connected: &Connected, matches: &impl Fn(&str) -> bool) -> Result<Vec<IdentityView>, DesktopError> {
+async fn find_apps(
+    connected: &Connected,
+    prefix: &str,
+    matches: &impl Fn(&str) -> bool,
+) -> Result<Vec<IdentityView>, DesktopError> {
     let graph = connected.client.graph(Some(connected.tenant()));
+    // The service filters by prefix, so large tenants are not paged through.
     let apps: Vec<Application> = graph
-        .list_applications()
+        .applications_starting_with(prefix, IDENTITY_SEARCH_LIMIT)
         .await?
         .into_iter()
         .filter(|app| app.display_name.as_deref().is_some_and(matches))

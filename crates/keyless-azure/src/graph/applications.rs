@@ -96,6 +96,21 @@ impl GraphClient {
         self.list_applications_at(url).await
     }
 
+    /// `GET /applications?$filter=startswith(displayName,'{prefix}')&$top={top}`: one page of
+    /// apps whose name starts with `prefix` (Graph compares case-insensitively), for pickers.
+    pub async fn applications_starting_with(&self, prefix: &str, top: usize) -> Result<Vec<Application>, AzureError> {
+        #[derive(serde::Deserialize)]
+        struct Page {
+            value: Vec<Application>,
+        }
+        let mut url = self.url(&["applications"])?;
+        url.query_pairs_mut()
+            .append_pair("$filter", &format!("startswith(displayName,{})", odata_quote(prefix)))
+            .append_pair("$top", &top.to_string());
+        let page: Page = self.endpoint().get(url).await?;
+        Ok(page.value)
+    }
+
     /// `GET /applications` (all pages).
     pub async fn list_applications(&self) -> Result<Vec<Application>, AzureError> {
         self.list_applications_at(self.url(&["applications"])?).await
