@@ -102,7 +102,8 @@ describe("real window", () => {
   for (const theme of ["Adwaita", "Adwaita:dark"]) {
     const label = theme.endsWith(":dark") ? "dark" : "light";
 
-    test(`opens the wizard's Welcome screen with the demo session from Rust (${label})`, async () => {
+    const signsIn = label === "light" ? ", then signs in with a device code over a Tauri channel" : "";
+    test(`opens the wizard's Welcome screen with the demo session from Rust${signsIn} (${label})`, async () => {
       await startDriver(theme);
       const app = await startSession(DRIVER, APP);
       try {
@@ -126,6 +127,17 @@ describe("real window", () => {
         const window = captureX11Window(`window-${label}`);
         assert.ok(window.width >= 960 && window.height >= 640, `window is ${window.width}x${window.height}`);
         assert.ok(window.spread > 0.02, `the window capture looks blank (spread ${window.spread})`);
+
+        if (label === "light") {
+          // A streaming command: sign_in takes a Tauri Channel for its events (the device code) and
+          // answers the session once the demo cloud approved the code.
+          const click = (css) => app.script(`document.querySelector(${JSON.stringify(css)}).click(); return true`);
+          await click(".app-footer .button-primary");
+          await app.waitForText("h1", /^Sign in$/, 10_000);
+          await click(".app-footer .button-primary");
+          await app.waitForText('[role="status"]', /Signed in as megan\.bowen@contoso\.com/, 30_000);
+          assert.match(await app.text(".app-footer .button-primary"), /^Choose organizations$/);
+        }
       } finally {
         await app.close();
         await stopDriver();
