@@ -1,12 +1,19 @@
 //! Keeps the window on the app's own pages: no remote content ever loads in it.
 //!
-//! A link to Microsoft's documentation opens in the user's browser instead; any other navigation
-//! away from the app is refused.
+//! A link to Microsoft's documentation or to the device code sign-in page opens in the user's
+//! browser instead; any other navigation away from the app is refused.
 
 use tauri::{Runtime, Url, plugin::TauriPlugin};
 
-/// Hosts whose https pages the UI links to as "learn more".
-const DOCUMENTATION_HOSTS: &[&str] = &["learn.microsoft.com"];
+/// Hosts whose https pages the UI links to: "learn more" pages, and the page where a device
+/// code is entered (`https://microsoft.com/devicelogin`, or Entra's own for other clouds).
+const DOCUMENTATION_HOSTS: &[&str] = &[
+    "learn.microsoft.com",
+    "microsoft.com",
+    "login.microsoftonline.com",
+    "login.microsoftonline.us",
+    "login.chinacloudapi.cn",
+];
 
 pub(crate) fn guard<R: Runtime>() -> TauriPlugin<R> {
     tauri::plugin::Builder::new("navigation-guard")
@@ -71,6 +78,8 @@ mod tests {
     #[test]
     fn everything_else_is_refused() {
         check("http://learn.microsoft.com/", Destination::Refused);
+        check("https://microsoft.com/devicelogin", Destination::Documentation);
+        check("https://login.microsoftonline.com/common/oauth2/deviceauth", Destination::Documentation);
         check("https://example.com/", Destination::Refused);
         check("https://learn.microsoft.com.example.com/", Destination::Refused);
         check("http://127.0.0.1:8080/", Destination::Refused);
