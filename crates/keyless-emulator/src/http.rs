@@ -191,3 +191,32 @@ mod tests {
         assert_eq!(decode_continuation("garbage!"), None);
     }
 }
+
+/// The error text a service puts in its answer (TestConnection's `errorMessage`, an operation
+/// status message): what the emulator replies with, not a failure of the emulator itself.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(transparent)]
+pub struct ServiceErrorText(pub String);
+
+impl From<String> for ServiceErrorText {
+    fn from(text: String) -> Self {
+        ServiceErrorText(text)
+    }
+}
+
+impl From<&str> for ServiceErrorText {
+    fn from(text: &str) -> Self {
+        ServiceErrorText(text.to_string())
+    }
+}
+
+impl std::fmt::Display for ServiceErrorText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// `Err` with a service's error text.
+pub fn refuse<T>(text: impl Into<ServiceErrorText>) -> Result<T, ServiceErrorText> {
+    Err(text.into())
+}

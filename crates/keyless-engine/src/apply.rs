@@ -309,7 +309,7 @@ pub(crate) fn backoff(policy: &ConsistencyPolicy, attempt: u32) -> Duration {
 }
 
 /// Runs TestConnection until it passes, retrying only failures that mean "not propagated
-/// yet" within the policy's budget. `Ok(Err(message))` is a real failure to show.
+/// yet" within the policy's budget. `TestResult::Failed` is the last, real failure to show.
 pub(crate) async fn verify_until_propagated<P: AzurePort>(
     port: &P,
     org: &keyless_core::names::OrgName,
@@ -318,19 +318,19 @@ pub(crate) async fn verify_until_propagated<P: AzurePort>(
     options: &ApplyOptions,
     reporter: &dyn Reporter,
     step_id: &str,
-) -> Result<Result<(), String>, keyless_azure::AzureError> {
+) -> Result<TestResult, keyless_azure::AzureError> {
     let started = std::time::Instant::now();
     let mut attempt = 0;
     loop {
         attempt += 1;
         match port.test_connection(org, project_id, connection_id).await? {
-            TestResult::Ok => return Ok(Ok(())),
+            TestResult::Ok => return Ok(TestResult::Ok),
             TestResult::Failed { message } => {
                 let wait = backoff(&options.consistency, attempt);
                 if !crate::assumptions::is_propagation_failure(&message)
                     || started.elapsed() + wait > options.consistency.budget
                 {
-                    return Ok(Err(message));
+                    return Ok(TestResult::Failed { message });
                 }
                 reporter.report(ProgressEvent::StepWaiting {
                     step_id: step_id.into(),

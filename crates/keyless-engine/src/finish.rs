@@ -11,7 +11,7 @@ use crate::{
     apply::ApplyOptions,
     error::EngineError,
     journal::{JournalStore, RunJournal, RunStatus},
-    port::AzurePort,
+    port::{AzurePort, TestResult},
     progress::{ProgressEvent, Reporter, StepOutcome},
 };
 
@@ -82,7 +82,7 @@ pub async fn finish<P: AzurePort>(
         )
         .await
         .map_err(az)?;
-        if let Err(message) = verified {
+        if let TestResult::Failed { message } = verified {
             return Err(EngineError::Verification { connection: pack.connection.clone(), message });
         }
         if let Some(record) = journal.steps.get_mut(&step_id) {

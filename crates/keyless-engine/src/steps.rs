@@ -13,7 +13,7 @@ use crate::{
     apply::{ConnectionState, StepEnv},
     error::EngineError,
     journal::{CreatedResource, StepOutputs, StepRecord},
-    port::{AzurePort, NewConnection, WriteResult},
+    port::{AzurePort, NewConnection, TestResult, WriteResult},
     progress::StepOutcome,
     snippets::{HandOff, HandOffIdentity},
 };
@@ -465,7 +465,7 @@ async fn verify<P: AzurePort>(env: &StepEnv<'_, P>, step: &Step, key: &str) -> R
             .await
             .map_err(|e| EngineError::azure(step.title.clone(), e))?;
     match result {
-        Ok(()) => Ok(record(StepOutcome::Verified, "TestConnection succeeded")),
-        Err(message) => Err(EngineError::Verification { connection: key.to_string(), message }),
+        TestResult::Ok => Ok(record(StepOutcome::Verified, "TestConnection succeeded")),
+        TestResult::Failed { message } => Err(EngineError::Verification { connection: key.to_string(), message }),
     }
 }

@@ -5,6 +5,7 @@
 //!
 //! Other data sources (subscriptions, resource groups lists) are not served.
 
+use crate::http::{ServiceErrorText, refuse};
 use axum::{http::StatusCode, response::Response};
 use keyless_core::{
     Guid,
@@ -110,7 +111,7 @@ fn find_identity(w: &World, client_id: Guid, tenant: Guid) -> Option<Identity> {
     })
 }
 
-fn evaluate(em: &Emulator, w: &World, e: &ServiceEndpoint) -> Result<Value, String> {
+fn evaluate(em: &Emulator, w: &World, e: &ServiceEndpoint) -> Result<Value, ServiceErrorText> {
     let param_guid = |k: &str| e.param(k).and_then(|v| Guid::parse_input("parameter", v).ok());
     match e.scheme.as_str() {
         "WorkloadIdentityFederation" | "ServicePrincipal" => {
@@ -118,20 +119,20 @@ fn evaluate(em: &Emulator, w: &World, e: &ServiceEndpoint) -> Result<Value, Stri
             let tenant = param_guid("tenantid").unwrap_or(Guid::NIL);
             let tenant_name = w.tenant(tenant).map(|t| t.display_name.clone()).unwrap_or_else(|| tenant.to_string());
             let Some(identity) = find_identity(w, client_id, tenant) else {
-                return Err(test_connection_failure(&format!(
+                return refuse(test_connection_failure(&format!(
                     "AADSTS700016: Application with identifier '{client_id}' was not found in the directory '{tenant_name}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant."
                 )));
             };
             if e.scheme == "WorkloadIdentityFederation" {
-                token_exchange(em, w, e, client_id, &identity).map_err(|m| test_connection_failure(&m))?;
+                token_exchange(em, w, e, client_id, &identity).map_err(|m| test_connection_failure(&m.0))?;
             } else {
-                client_secret(em, e, client_id, &identity).map_err(|m| test_connection_failure(&m))?;
+                client_secret(em, e, client_id, &identity).map_err(|m| test_connection_failure(&m.0))?;
             }
             access_check(w, e, tenant, &identity)
         }
-        "Token" | "UsernamePassword" if e.secret_expired => {
-            Err("Failed to query service connection API: the server responded with status 401 (Unauthorized): TF400813: The user '' is not authorized to access this resource. The personal access token may have expired or been revoked.".into())
-        }
+        "Token" | "UsernamePassword" if e.secret_expired => refuse(
+            "Failed to query service connection API: the server responded with status 401 (Unauthorized): TF400813: The user '' is not authorized to access this resource. The personal access token may have expired or been revoked.",
+        ),
         _ => Ok(json!([])),
     }
 }
@@ -142,12 +143,12 @@ fn token_exchange(
     e: &ServiceEndpoint,
     client_id: Guid,
     identity: &Identity,
-) -> Result<(), String> {
+) -> Result<(), ServiceErrorText> {
     let issuer = e.param("workloadIdentityFederationIssuer").unwrap_or_default();
     let subject = e.param("workloadIdentityFederationSubject").unwrap_or_default();
     if issuer_kind(issuer) == IssuerKind::Entra && identity.multitenant {
-        return Err(
-            "AADSTS70052: The identity must be a managed identity, a single tenant app, or a service account.".into()
+        return refuse(
+            "AADSTS70052: The identity must be a managed identity, a single tenant app, or a service account.",
         );
     }
     let now = em.now();
@@ -161,7 +162,7 @@ fn token_exchange(
         "AADSTS70021: No matching federated identity record found for presented assertion. Assertion Issuer: '{issuer}'. Assertion Subject: '{subject}'. Assertion Audience: 'api://AzureADTokenExchange'. https://learn.microsoft.com/entra/workload-id/workload-identity-federation"
     );
     if effective.is_empty() {
-        return Err(if pending {
+        return refuse(if pending {
             no_match
         } else {
             format!(
@@ -179,50 +180,55 @@ fn token_exchange(
         f.deleted.is_none() && compare_fic(&f.issuer, &f.subject, &f.audiences, issuer, subject) == FicMatch::Exact
     });
     if pending_exact {
-        return Err(no_match);
+        return refuse(no_match);
     }
     let check = "Please check your federated identity credential Subject, Audience and Issuer against the presented assertion. https://learn.microsoft.com/entra/workload-id/workload-identity-federation";
     if results.contains(&FicMatch::SubjectDiffersInCase) {
-        return Err(format!(
+        return refuse(format!(
             "AADSTS7002138: No matching federated identity record found for presented assertion subject '{subject}'. The subject matches with case-insensitive comparison, but not with case-sensitive comparison. {check}"
         ));
     }
     if results.contains(&FicMatch::SubjectDiffers) {
-        return Err(format!(
+        return refuse(format!(
             "AADSTS700213: No matching federated identity record found for presented assertion subject '{subject}'. {check}"
         ));
     }
     if results.contains(&FicMatch::AudienceDiffers) {
-        return Err(no_match);
+        return refuse(no_match);
     }
-    Err(format!(
+    refuse(format!(
         "AADSTS700211: No matching federated identity record found for presented assertion issuer '{issuer}'. {check}"
     ))
 }
 
-fn client_secret(em: &Emulator, e: &ServiceEndpoint, client_id: Guid, identity: &Identity) -> Result<(), String> {
+fn client_secret(
+    em: &Emulator,
+    e: &ServiceEndpoint,
+    client_id: Guid,
+    identity: &Identity,
+) -> Result<(), ServiceErrorText> {
     if identity.secrets.is_empty() && !e.secret_expired {
-        return Err(format!(
+        return refuse(format!(
             "AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '{client_id}'."
         ));
     }
     let now = em.now();
     if e.secret_expired || identity.secrets.iter().all(|end| *end <= now) {
-        return Err(format!(
+        return refuse(format!(
             "AADSTS7000222: The provided client secret keys for app '{client_id}' are expired. Visit the Azure portal to create new keys for your app: https://aka.ms/NewClientSecret, or consider using certificate credentials for added security: https://aka.ms/certCreds."
         ));
     }
     Ok(())
 }
 
-fn access_check(w: &World, e: &ServiceEndpoint, tenant: Guid, identity: &Identity) -> Result<Value, String> {
+fn access_check(w: &World, e: &ServiceEndpoint, tenant: Guid, identity: &Identity) -> Result<Value, ServiceErrorText> {
     let principal = identity.principal.unwrap_or(Guid::NIL);
     match e.kind.as_str() {
         "azurerm" => {
             if let Some(mg) = e.datum("managementGroupId") {
                 let scope = format!("/providers/Microsoft.Management/managementGroups/{mg}");
                 if roles_at(w, principal, &scope).is_empty() {
-                    return Err(format!(
+                    return refuse(format!(
                         "Failed to query service connection API: 'https://management.azure.com/providers/Microsoft.Management/managementGroups/{mg}?api-version=2020-05-01'. Status Code: 'Forbidden', Response from server: '{{\"error\":{{\"code\":\"AuthorizationFailed\",\"message\":\"The client '{}' with object id '{principal}' does not have authorization to perform action 'Microsoft.Management/managementGroups/read' over scope '{scope}' or the scope is invalid. If access was recently granted, please refresh your credentials.\"}}}}'",
                         e.param("serviceprincipalid").unwrap_or_default()
                     ));
@@ -235,7 +241,7 @@ fn access_check(w: &World, e: &ServiceEndpoint, tenant: Guid, identity: &Identit
                 .is_some_and(|s| s.tenant == tenant)
                 && any_role_at_or_below(w, principal, &format!("/subscriptions/{sub}"));
             if !visible {
-                return Err(format!(
+                return refuse(format!(
                     "Failed to query service connection API: 'https://management.azure.com/subscriptions/{sub}?api-version=2016-06-01'. Status Code: 'NotFound', Response from server: '{{\"error\":{{\"code\":\"SubscriptionNotFound\",\"message\":\"The subscription '{sub}' could not be found.\"}}}}'"
                 ));
             }
@@ -245,7 +251,7 @@ fn access_check(w: &World, e: &ServiceEndpoint, tenant: Guid, identity: &Identit
             let target = target_organization(e);
             let entitled = w.devops_principal(&target, principal).filter(|p| p.license.is_some());
             let Some(member) = entitled else {
-                return Err(format!(
+                return refuse(format!(
                     "TF401444: Please sign-in at least once as {tenant}\\{tenant}\\{principal} in a web browser to enable access to the service."
                 ));
             };
@@ -258,7 +264,7 @@ fn access_check(w: &World, e: &ServiceEndpoint, tenant: Guid, identity: &Identit
                         && w.groups.iter().any(|g| g.descriptor == m.container && g.project == Some(project.project_id))
                 });
                 if !in_project {
-                    return Err(format!(
+                    return refuse(format!(
                         "VS800075: The project with id '{}' does not exist, or you do not have permission to access it.",
                         team_project_uri(project.project_id)
                     ));

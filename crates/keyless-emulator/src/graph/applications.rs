@@ -171,7 +171,7 @@ pub fn application_json(em: &Emulator, w: &World, a: &Application) -> Value {
 fn list(em: &Emulator, call: &Call, caller: &Caller) -> Response {
     let clauses = match call.q("$filter").map(odata::parse_filter).transpose() {
         Ok(c) => c.unwrap_or_default(),
-        Err(property) => return unsupported_filter(em, &property, "application"),
+        Err(property) => return unsupported_filter(em, &property.0, "application"),
     };
     let w = em.world();
     let items = w
@@ -184,7 +184,7 @@ fn list(em: &Emulator, call: &Call, caller: &Caller) -> Response {
     drop(w);
     match odata::page(call, &em.base_url, "https://graph.microsoft.com/v1.0/$metadata#applications", items) {
         Ok(body) => http::json(StatusCode::OK, &body),
-        Err(message) => bad_request(em, &message),
+        Err(message) => bad_request(em, &message.0),
     }
 }
 

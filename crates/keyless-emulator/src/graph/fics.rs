@@ -81,13 +81,13 @@ fn context(app: Guid) -> String {
 fn list(em: &Emulator, call: &Call, app: Guid, app_id: Guid) -> Response {
     let clauses = match call.q("$filter").map(odata::parse_filter).transpose() {
         Ok(c) => c.unwrap_or_default(),
-        Err(p) => return super::applications::unsupported_filter(em, &p, "federatedIdentityCredential"),
+        Err(p) => return super::applications::unsupported_filter(em, &p.0, "federatedIdentityCredential"),
     };
     let items: Vec<Value> =
         em.world().live_fics(app_id).map(fic_json).filter(|v| odata::matches(v, &clauses)).collect();
     match odata::page(call, &em.base_url, &context(app), items) {
         Ok(body) => http::json(StatusCode::OK, &body),
-        Err(message) => bad_request(em, &message),
+        Err(message) => bad_request(em, &message.0),
     }
 }
 

@@ -34,15 +34,18 @@ pub enum Clause {
     StartsWith { property: String, value: String },
 }
 
+/// The property (or text) of a `$filter` Graph would name as unsupported.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnsupportedFilter(pub String);
+
 /// Parses a `$filter` of `eq` / `startswith` clauses joined by `and`.
-/// `Err` carries the property (or text) Graph would name as unsupported.
-pub fn parse_filter(filter: &str) -> Result<Vec<Clause>, String> {
+pub fn parse_filter(filter: &str) -> Result<Vec<Clause>, UnsupportedFilter> {
     let mut clauses = Vec::new();
     for part in split_and(filter) {
         let part = part.trim();
         if let Some(inner) = part.strip_prefix("startswith(").or_else(|| part.strip_prefix("startsWith(")) {
-            let inner = inner.strip_suffix(')').ok_or_else(|| part.to_string())?;
-            let (property, value) = inner.split_once(',').ok_or_else(|| part.to_string())?;
+            let inner = inner.strip_suffix(')').ok_or_else(|| UnsupportedFilter(part.to_string()))?;
+            let (property, value) = inner.split_once(',').ok_or_else(|| UnsupportedFilter(part.to_string()))?;
             clauses.push(Clause::StartsWith { property: property.trim().to_string(), value: quoted(value.trim())? });
             continue;
         }
@@ -51,18 +54,18 @@ pub fn parse_filter(filter: &str) -> Result<Vec<Clause>, String> {
             (Some(property), Some(op), Some(value)) if op.eq_ignore_ascii_case("eq") => {
                 clauses.push(Clause::Eq { property: property.to_string(), value: quoted(value.trim())? });
             }
-            _ => return Err(part.split([' ', '(']).next().unwrap_or(part).to_string()),
+            _ => return Err(UnsupportedFilter(part.split([' ', '(']).next().unwrap_or(part).to_string())),
         }
     }
     Ok(clauses)
 }
 
-fn quoted(value: &str) -> Result<String, String> {
+fn quoted(value: &str) -> Result<String, UnsupportedFilter> {
     value
         .strip_prefix('\'')
         .and_then(|v| v.strip_suffix('\''))
         .map(|v| v.replace("''", "'"))
-        .ok_or_else(|| value.to_string())
+        .ok_or_else(|| UnsupportedFilter(value.to_string()))
 }
 
 /// Splits on ` and ` outside quotes.
@@ -119,12 +122,21 @@ fn uuid_like(value: &str) -> bool {
 }
 
 /// One page of `items` per `$top` / `$skiptoken`, with `@odata.nextLink` when more remain.
-pub fn page(call: &Call, base_url: &str, context: &str, items: Vec<Value>) -> Result<Value, String> {
+pub fn page(
+    call: &Call,
+    base_url: &str,
+    context: &str,
+    items: Vec<Value>,
+) -> Result<Value, crate::http::ServiceErrorText> {
     let top = match call.q("$top") {
         None => GRAPH_DEFAULT_PAGE_SIZE,
         Some(t) => match t.parse::<usize>() {
             Ok(n) if (1..=999).contains(&n) => n,
-            _ => return Err(format!("Invalid page size specified: '{t}'. Must be between 1 and 999 inclusive.")),
+            _ => {
+                return crate::http::refuse(format!(
+                    "Invalid page size specified: '{t}'. Must be between 1 and 999 inclusive."
+                ));
+            }
         },
     };
     let offset = match call.q("$skiptoken") {

@@ -122,7 +122,7 @@ pub fn sp_json(sp: &ServicePrincipal) -> Value {
 fn list(em: &Emulator, call: &Call, caller: &Caller) -> Response {
     let clauses = match call.q("$filter").map(odata::parse_filter).transpose() {
         Ok(c) => c.unwrap_or_default(),
-        Err(p) => return super::applications::unsupported_filter(em, &p, "servicePrincipal"),
+        Err(p) => return super::applications::unsupported_filter(em, &p.0, "servicePrincipal"),
     };
     let items: Vec<Value> = em
         .world()
@@ -134,7 +134,7 @@ fn list(em: &Emulator, call: &Call, caller: &Caller) -> Response {
         .collect();
     match odata::page(call, &em.base_url, "https://graph.microsoft.com/v1.0/$metadata#servicePrincipals", items) {
         Ok(body) => http::json(StatusCode::OK, &body),
-        Err(message) => bad_request(em, &message),
+        Err(message) => bad_request(em, &message.0),
     }
 }
 

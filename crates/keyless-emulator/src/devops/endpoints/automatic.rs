@@ -3,6 +3,7 @@
 //!
 //! Polling states (InProgress) are not modelled: creation succeeds or fails at once.
 
+use crate::http::{ServiceErrorText, refuse};
 use keyless_core::{
     Guid,
     federation::{TOKEN_EXCHANGE_AUDIENCE, fic_name_for_connection},
@@ -34,7 +35,7 @@ pub fn create_automatic_identity(
     endpoint: &mut ServiceEndpoint,
     params: &mut Map<String, Value>,
     data: &mut Map<String, Value>,
-) -> Result<(), String> {
+) -> Result<(), ServiceErrorText> {
     let tenant = guid_param(params, "tenantid").unwrap_or(Guid::NIL);
     let silent_failure = || {
         format!(
@@ -43,12 +44,11 @@ pub fn create_automatic_identity(
         )
     };
     if tenant != caller.token.tenant || caller.user.object_id_in(tenant).is_none() {
-        return Err(silent_failure());
+        return refuse(silent_failure());
     }
     if !w.may_register_apps(&caller.user, tenant) {
-        return Err(
-            "Failed to create an app in Microsoft Entra ID. Error: Insufficient privileges to complete the operation."
-                .into(),
+        return refuse(
+            "Failed to create an app in Microsoft Entra ID. Error: Insufficient privileges to complete the operation.",
         );
     }
     let scope = params
@@ -65,7 +65,7 @@ pub fn create_automatic_identity(
     let oid = caller.user.object_id_in(tenant).unwrap_or(caller.user.id);
     let may_assign = crate::arm::roles_at(w, oid, &scope).iter().any(|r| ROLE_ASSIGNMENT_WRITERS.contains(r));
     if scope.is_empty() || !may_assign {
-        return Err(format!(
+        return refuse(format!(
             "Failed to assign Contributor role to the service principal on scope '{scope}'. The user does not have Microsoft.Authorization/roleAssignments/write permission."
         ));
     }
