@@ -134,6 +134,32 @@ impl CloudName {
     }
 }
 
+/// What makes two profiles the same cloud: the authority that issues its tokens and the host
+/// of its Azure DevOps. A profile's `name` is chosen by whoever wrote it (two clouds may both
+/// call themselves "AzureCloud"), so runs, remembered sign-ins and resumes are keyed by this.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CloudIdentity {
+    /// Scheme, host and port of `authority_host`, lower case, e.g. `https://login.microsoftonline.com`.
+    pub authority: String,
+    /// Scheme, host and port of the Azure DevOps template, e.g. `https://dev.azure.com`.
+    pub devops: String,
+}
+
+impl std::fmt::Display for CloudIdentity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} + {}", self.authority, self.devops)
+    }
+}
+
+/// `scheme://host[:port]` of a URL (or template), lower case; the text itself when it does not parse.
+fn origin_of(url: &str) -> String {
+    match url::Url::parse(&url.replace("{org}", "org")) {
+        Ok(parsed) => parsed.origin().ascii_serialization().to_ascii_lowercase(),
+        Err(_) => url.trim().to_ascii_lowercase(),
+    }
+}
+
 impl CloudProfile {
     /// A profile whose every service lives under one emulator base URL, with the same paths
     /// the emulator serves at `/.well-known/keyless-cloud.json`.
@@ -156,6 +182,11 @@ impl CloudProfile {
             wif_support: WifSupport::Full,
             is_emulator: true,
         }
+    }
+
+    /// The identity of this cloud (authority and Azure DevOps origins), see [`CloudIdentity`].
+    pub fn identity(&self) -> CloudIdentity {
+        CloudIdentity { authority: origin_of(&self.authority_host), devops: origin_of(&self.devops) }
     }
 
     pub fn devops_url(&self, org: &crate::names::OrgName) -> String {
@@ -248,6 +279,22 @@ mod tests {
         assert_eq!(p.devops_scope(), "499b84ac-1321-427f-aa17-267ca6975798/.default");
         let org = crate::names::OrgName::parse("contoso").unwrap();
         assert_eq!(p.vsaex_url(&org), "https://vsaex.dev.azure.com/contoso");
+    }
+
+    #[test]
+    fn identity_ignores_the_self_chosen_name_and_paths() {
+        let public = CloudName::Public.profile();
+        let mut renamed = public.clone();
+        renamed.name = "Mine".into();
+        assert_eq!(renamed.identity(), public.identity());
+        assert_eq!(public.identity().authority, "https://login.microsoftonline.com");
+        assert_eq!(public.identity().devops, "https://dev.azure.com");
+        let mut impostor = public.clone();
+        impostor.authority_host = "https://login.example.net".into();
+        assert_ne!(impostor.identity(), public.identity());
+        let emulator = CloudProfile::for_emulator("http://127.0.0.1:7780");
+        assert_eq!(emulator.identity().authority, "http://127.0.0.1:7780");
+        assert_ne!(CloudProfile::for_emulator("http://127.0.0.1:7781").identity(), emulator.identity());
     }
 
     #[test]

@@ -10,6 +10,6 @@ pub mod plan;
 pub mod setup;
 pub mod validation;
 
-pub use cloud::{CloudName, CloudProfile};
+pub use cloud::{CloudIdentity, CloudName, CloudProfile};
 pub use ids::Guid;
 pub use validation::InputError;
