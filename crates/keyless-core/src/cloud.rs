@@ -160,6 +160,16 @@ fn origin_of(url: &str) -> String {
     }
 }
 
+/// True for 127.0.0.1 (any 127.x address), ::1 and `localhost`.
+fn is_loopback_host(url: &url::Url) -> bool {
+    match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost"),
+        None => false,
+    }
+}
+
 impl CloudProfile {
     /// A profile whose every service lives under one emulator base URL, with the same paths
     /// the emulator serves at `/.well-known/keyless-cloud.json`.
@@ -210,7 +220,8 @@ impl CloudProfile {
         format!("{}/.default", self.devops_resource_id)
     }
 
-    /// Checks that every URL parses and every Azure DevOps template holds `{org}`.
+    /// Checks that every URL parses, uses https (plain http only for a loopback emulator) and
+    /// that every Azure DevOps template holds `{org}`.
     pub fn validate(&self) -> Result<(), InputError> {
         let urls = [
             ("authorityHost", &self.authority_host),
@@ -225,11 +236,24 @@ impl CloudProfile {
         ];
         for (field, value) in urls {
             let parsed = url::Url::parse(&value.replace("{org}", "org"));
-            if !matches!(parsed.as_ref().map(|u| u.scheme()), Ok("https") | Ok("http")) {
+            let scheme = parsed.as_ref().map(|u| u.scheme());
+            if !matches!(scheme, Ok("https") | Ok("http")) {
                 return Err(InputError::new(
                     "cloud profile",
                     format!("{field} '{value}' is not an http(s) URL"),
                     "fix the cloud profile JSON (see README, Cloud profiles)",
+                ));
+            }
+            // Tokens and refresh tokens travel to these URLs: plain http is only safe when the
+            // traffic never leaves this machine (the emulator on 127.0.0.1).
+            let on_this_machine = parsed.as_ref().is_ok_and(is_loopback_host);
+            if scheme == Ok("http") && !on_this_machine {
+                return Err(InputError::new(
+                    "cloud profile",
+                    format!(
+                        "{field} '{value}' uses plain http to another machine, where tokens could be read on the way"
+                    ),
+                    "use an https URL; plain http is accepted only for 127.0.0.1, ::1 or localhost (the emulator)",
                 ));
             }
         }
@@ -295,6 +319,21 @@ mod tests {
         let emulator = CloudProfile::for_emulator("http://127.0.0.1:7780");
         assert_eq!(emulator.identity().authority, "http://127.0.0.1:7780");
         assert_ne!(CloudProfile::for_emulator("http://127.0.0.1:7781").identity(), emulator.identity());
+    }
+
+    #[test]
+    fn plain_http_is_refused_except_on_loopback() {
+        let mut remote = CloudName::Public.profile();
+        remote.authority_host = "http://login.example.net".into();
+        let error = remote.validate().unwrap_err();
+        assert!(error.problem.contains("authorityHost"), "{}", error.problem);
+        assert!(error.help.contains("https"), "{}", error.help);
+        let mut graph = CloudName::Public.profile();
+        graph.graph = "http://10.0.0.5:8080".into();
+        assert!(graph.validate().unwrap_err().problem.contains("graph"));
+        for base in ["http://127.0.0.1:7780", "http://[::1]:7780", "http://localhost:7780"] {
+            CloudProfile::for_emulator(base).validate().unwrap_or_else(|e| panic!("{base}: {e}"));
+        }
     }
 
     #[test]
