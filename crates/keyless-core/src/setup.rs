@@ -385,15 +385,33 @@ impl ConnectionSpec {
         format!("{}/{}/{}", self.organization, self.project, self.name)
     }
 
-    /// The organization the identity must be a member of for this connection to work.
-    pub fn organization_needing_membership(&self) -> Option<&OrgName> {
+    /// The organizations the identity must be a user of for this connection to work, each with
+    /// the project it must be able to read there, if any. An Azure DevOps connection needs
+    /// both the organization that owns it (with its project) and the one it reaches; an Azure
+    /// Resource Manager connection needs none.
+    pub fn organizations_needing_membership(&self) -> Vec<NeededMembership<'_>> {
         match &self.kind {
-            ConnectionKind::AzureRm { .. } => None,
+            ConnectionKind::AzureRm { .. } => vec![],
             ConnectionKind::AzureDevops { target_organization } => {
-                Some(target_organization.as_ref().unwrap_or(&self.organization))
+                let owner = NeededMembership { organization: &self.organization, project: Some(&self.project) };
+                match target_organization {
+                    Some(target) if target != &self.organization => {
+                        vec![owner, NeededMembership { organization: target, project: None }]
+                    }
+                    _ => vec![owner],
+                }
             }
         }
     }
+}
+
+/// One organization a connection needs its identity to be a user of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NeededMembership<'a> {
+    pub organization: &'a OrgName,
+    /// The project whose Readers group (at least) the identity must join; `None` for a target
+    /// organization, where the setup names no project.
+    pub project: Option<&'a str>,
 }
 
 /// Parses a setup file, naming the file and line on error.
@@ -480,31 +498,17 @@ pub fn check_setup(setup: &Setup) -> Result<(), InputError> {
         {
             names::validate_resource_group_name(resource_group)?;
         }
-        if let Some(org) = connection.organization_needing_membership() {
-            let joined = setup.organizations.iter().find(|o| &o.name == org);
-            match joined {
-                None => {
-                    return Err(InputError::new(
-                        "connections",
-                        format!(
-                            "'{}' is an Azure DevOps connection to '{org}', but the identity does not join '{org}'",
-                            connection.key()
-                        ),
-                        format!(
-                            "add [[organizations]] name = \"{org}\" with access_level = \"basic\" and the projects the pipelines read"
-                        ),
-                    ));
-                }
-                Some(o) if o.access_level == AccessLevel::Stakeholder => {
-                    return Err(InputError::new(
-                        "access_level",
-                        format!(
-                            "'{org}' gives the identity Stakeholder, but Azure DevOps connections need Basic at least"
-                        ),
-                        format!("set access_level = \"basic\" for '{org}'"),
-                    ));
-                }
-                Some(_) => {}
+        // An organization the setup does not list is joined by the planner with Basic access;
+        // one it lists with less than Basic cannot carry the connection.
+        for needed in connection.organizations_needing_membership() {
+            let org = needed.organization;
+            let listed = setup.organizations.iter().find(|o| &o.name == org);
+            if listed.is_some_and(|o| o.access_level == AccessLevel::Stakeholder) {
+                return Err(InputError::new(
+                    "access_level",
+                    format!("'{org}' gives the identity Stakeholder, but Azure DevOps connections need Basic at least"),
+                    format!("set access_level = \"basic\" for '{org}'"),
+                ));
             }
         }
     }

@@ -16,7 +16,7 @@ pub fn build_plan(setup: &Setup, observed: &Observed) -> Result<Plan, InputError
     planner.check_organizations()?;
     let placements = planner.place_connections()?;
     for slot in 0..planner.plan.identities.len() {
-        planner.plan_memberships(slot)?;
+        planner.plan_memberships(slot, &placements)?;
     }
     for (connection, slot) in placements {
         planner.plan_connection(connection, slot)?;
@@ -199,7 +199,7 @@ impl<'a> Planner<'a> {
         self.observed.identities.get(name).map_or(self.observed.tenant_id, |i| i.tenant_id)
     }
 
-    fn observed_identity(&self, slot: usize) -> Option<&'a ObservedIdentity> {
+    pub(super) fn observed_identity(&self, slot: usize) -> Option<&'a ObservedIdentity> {
         self.observed.identities.get(&self.plan.identities[slot].display_name)
     }
 
@@ -208,28 +208,15 @@ impl<'a> Planner<'a> {
             InputError::new(
                 "organization",
                 format!("'{org}' was not found, or the signed-in account cannot see it"),
-                "check the name in https://dev.azure.com/<name>; `keyless orgs` lists the organizations you can reach",
+                "check the organization's name (the part of its Azure DevOps URL after the host); `keyless orgs` lists the organizations you can reach",
             )
         })
     }
 
     fn check_organizations(&self) -> Result<(), InputError> {
-        let tenant = self.identity_tenant(0);
         for org in &self.setup.organizations {
             let found = self.organization(&org.name)?;
-            if found.tenant_id != tenant {
-                return Err(InputError::new(
-                    "organization",
-                    format!(
-                        "'{}' is connected to tenant {}, but the identity lives in tenant {tenant}; Azure DevOps only adds identities from its connected tenant",
-                        org.name, found.tenant_id
-                    ),
-                    format!(
-                        "create a separate identity in tenant {} (run again with --tenant {}) for this organization",
-                        found.tenant_id, found.tenant_id
-                    ),
-                ));
-            }
+            self.check_same_tenant(&org.name, found)?;
             for project in &org.projects {
                 self.project(&org.name, found, &project.name)?;
             }
@@ -237,21 +224,45 @@ impl<'a> Planner<'a> {
         for connection in &self.setup.connections {
             let found = self.organization(&connection.organization)?;
             self.project(&connection.organization, found, &connection.project)?;
-            if let ConnectionKind::AzureDevops { target_organization: Some(target) } = &connection.kind {
-                let target_found = self.organization(target)?;
-                if target_found.tenant_id != found.tenant_id {
-                    return Err(InputError::new(
-                        "target_organization",
-                        format!(
-                            "'{target}' is connected to another tenant than '{}'; an Azure DevOps connection reaches only organizations of the same tenant",
-                            connection.organization
-                        ),
-                        "create the connection in an organization of the same tenant as the target",
-                    ));
+            if let ConnectionKind::AzureDevops { target_organization } = &connection.kind {
+                // The planner joins the identity to the owning organization itself when the
+                // setup does not list it, so the owner must accept the identity's tenant too.
+                self.check_same_tenant(&connection.organization, found)?;
+                if let Some(target) = target_organization {
+                    let target_found = self.organization(target)?;
+                    if target_found.tenant_id != found.tenant_id {
+                        return Err(InputError::new(
+                            "target_organization",
+                            format!(
+                                "'{target}' is connected to another tenant than '{}'; an Azure DevOps connection reaches only organizations of the same tenant",
+                                connection.organization
+                            ),
+                            "create the connection in an organization of the same tenant as the target",
+                        ));
+                    }
                 }
             }
         }
         Ok(())
+    }
+
+    /// Azure DevOps only adds identities from the tenant the organization is connected to.
+    fn check_same_tenant(&self, name: &OrgName, found: &ObservedOrganization) -> Result<(), InputError> {
+        let tenant = self.identity_tenant(0);
+        if found.tenant_id == tenant {
+            return Ok(());
+        }
+        Err(InputError::new(
+            "organization",
+            format!(
+                "'{name}' is connected to tenant {}, but the identity lives in tenant {tenant}; Azure DevOps only adds identities from its connected tenant",
+                found.tenant_id
+            ),
+            format!(
+                "create a separate identity in tenant {} (run again with --tenant {}) for this organization",
+                found.tenant_id, found.tenant_id
+            ),
+        ))
     }
 
     pub(super) fn project(
@@ -360,74 +371,6 @@ impl<'a> Planner<'a> {
                 self.plan.identities[slot].display_name
             ));
         }
-    }
-
-    fn plan_memberships(&mut self, slot: usize) -> Result<(), InputError> {
-        for org in &self.setup.organizations {
-            let found = self.organization(&org.name)?;
-            let mut projects = vec![];
-            for p in &org.projects {
-                let project = self.project(&org.name, found, &p.name)?;
-                projects.push(ProjectGroups {
-                    project: ProjectRef { id: project.id, name: project.name.clone() },
-                    groups: p.groups.clone(),
-                });
-            }
-            let principal = self.plan.identities[slot].principal_id;
-            let membership = principal.and_then(|p| found.memberships.get(&p));
-            let action = match membership {
-                None => Action::Create,
-                Some(m) => {
-                    let groups_ok = projects.iter().all(|pg| {
-                        let have = m
-                            .project_groups
-                            .iter()
-                            .find(|(name, _)| name.eq_ignore_ascii_case(&pg.project.name))
-                            .map(|(_, g)| g);
-                        pg.groups
-                            .iter()
-                            .all(|g| have.is_some_and(|h| h.iter().any(|x| x.eq_ignore_ascii_case(g.display_name()))))
-                    });
-                    if m.access_level == Some(org.access_level) && groups_ok { Action::Reuse } else { Action::Update }
-                }
-            };
-            let name = self.plan.identities[slot].display_name.clone();
-            let groups: Vec<String> = projects
-                .iter()
-                .map(|pg| {
-                    format!(
-                        "{} ({})",
-                        pg.project.name,
-                        pg.groups.iter().map(|g| g.display_name()).collect::<Vec<_>>().join(", ")
-                    )
-                })
-                .collect();
-            let verb = match action {
-                Action::Create => "Add",
-                Action::Update => "Update",
-                _ => "Keep",
-            };
-            let mut title =
-                format!("{verb} {name} in organization {} with {} access", org.name, org.access_level.label());
-            if !groups.is_empty() {
-                title.push_str(&format!(" and project groups {}", groups.join("; ")));
-            }
-            let deps = vec![principal_step(&self.plan, slot)];
-            self.push(
-                format!("member/{slot}/{}", org.name),
-                action,
-                Operation::Membership {
-                    slot,
-                    organization: org.name.clone(),
-                    access_level: org.access_level,
-                    projects,
-                },
-                deps,
-                title,
-                format!("Project Collection Administrator in {}", org.name),
-            );
-        }
-        Ok(())
     }
 
     pub(super) fn push(

@@ -56,10 +56,15 @@ impl<'a> Planner<'a> {
             verify_deps.push(step_id);
         }
 
+        // Azure DevOps refuses an "Azure DevOps" connection whose identity is not a user of
+        // both the owning and the target organization, so those memberships come first.
+        let memberships: Vec<String> = spec
+            .organizations_needing_membership()
+            .iter()
+            .map(|needed| format!("member/{slot}/{}", needed.organization))
+            .collect();
         let mut connection_deps = vec![identity_step(slot)];
-        if let Some(target) = spec.organization_needing_membership() {
-            connection_deps.push(format!("member/{slot}/{target}"));
-        }
+        connection_deps.extend(memberships.iter().cloned());
         let connection_id = format!("connection/{key}");
         let draft = hand_off && existing.is_none();
         let (action, title) = match existing {
@@ -137,9 +142,7 @@ impl<'a> Planner<'a> {
             verify_deps.push(access.id.clone());
         }
         self.plan_share(spec, org, existing, &connection_id)?;
-        if let Some(target) = spec.organization_needing_membership() {
-            verify_deps.push(format!("member/{slot}/{target}"));
-        }
+        verify_deps.extend(memberships);
         self.push(
             format!("verify/{key}"),
             Action::Verify,

@@ -4,6 +4,7 @@
 
 mod build;
 mod connections;
+mod memberships;
 mod render;
 mod roles;
 

@@ -2,8 +2,8 @@
 
 use keyless_core::{
     observed::{IdentityKind, Observed, ObservedRoleAssignment},
-    plan::{Action, build_plan, role_assignment_name, role_definition_for},
-    setup::parse_setup_toml,
+    plan::{Action, Operation, build_plan, role_assignment_name, role_definition_for},
+    setup::{AccessLevel, ProjectGroup, parse_setup_toml},
 };
 
 use crate::fixtures::*;
@@ -228,12 +228,6 @@ fn refused_inputs_say_what_to_do() {
         &observed,
     );
     check(
-        "refused_missing_target_membership",
-        &ONBOARDING
-            .replace("type = \"azure-devops\"", "type = \"azure-devops\"\ntarget_organization = \"contoso-platform\""),
-        &observed,
-    );
-    check(
         "refused_stakeholder",
         &ONBOARDING
             .replace("name = \"contoso\"\nprojects", "name = \"contoso\"\naccess_level = \"stakeholder\"\nprojects"),
@@ -280,4 +274,104 @@ fn every_dependency_names_an_earlier_step() {
         }
     }
     assert_eq!(plan.identities[0].kind, IdentityKind::AppRegistration);
+}
+
+/// An Azure DevOps connection in contoso / Web, reaching `target` when given, with only the
+/// `[[organizations]]` entries in `organizations`.
+fn azure_devops_setup(organizations: &str, target: Option<&str>) -> String {
+    let target = target.map(|t| format!("target_organization = \"{t}\"\n")).unwrap_or_default();
+    format!(
+        "[identity]\nkind = \"app-registration\"\nname = \"kl-ado\"\n{organizations}\n[[connections]]\nname = \"sc-x\"\norganization = \"contoso\"\nproject = \"Web\"\ntype = \"azure-devops\"\n{target}"
+    )
+}
+
+fn plan_of(setup: &str, observed: &Observed) -> keyless_core::plan::Plan {
+    build_plan(&parse_setup_toml("setup.toml", setup).unwrap(), observed).unwrap()
+}
+
+#[test]
+fn an_azure_devops_connection_joins_its_unlisted_organization_as_a_reader() {
+    let setup = azure_devops_setup("", None);
+    check("added_owning_organization", &setup, &empty_tenant());
+    let plan = plan_of(&setup, &empty_tenant());
+    let member = plan.step("member/0/contoso").expect("a membership in contoso");
+    assert!(
+        member.title.contains("added: the Azure DevOps connection sc-x needs its identity to be a user of contoso")
+    );
+    let Operation::Membership { access_level, projects, .. } = &member.operation else { panic!("{member:?}") };
+    assert_eq!(*access_level, AccessLevel::Basic);
+    assert_eq!(projects.len(), 1);
+    assert_eq!(
+        (projects[0].project.name.as_str(), projects[0].groups.as_slice()),
+        ("Web", &[ProjectGroup::Readers][..])
+    );
+    assert!(plan.step("connection/contoso/Web/sc-x").unwrap().depends_on.contains(&"member/0/contoso".to_string()));
+}
+
+#[test]
+fn a_listed_organization_without_the_connection_project_gains_readers_there() {
+    let setup = azure_devops_setup(
+        "[[organizations]]\nname = \"contoso\"\nprojects = [{ name = \"Api\", groups = [\"contributors\"] }]\n",
+        None,
+    );
+    check("added_connection_project", &setup, &empty_tenant());
+    let plan = plan_of(&setup, &empty_tenant());
+    let Operation::Membership { projects, .. } = &plan.step("member/0/contoso").unwrap().operation else { panic!() };
+    let names: Vec<&str> = projects.iter().map(|p| p.project.name.as_str()).collect();
+    assert_eq!(names, ["Api", "Web"]);
+    assert_eq!(plan.steps.iter().filter(|s| matches!(s.operation, Operation::Membership { .. })).count(), 1);
+}
+
+#[test]
+fn an_unlisted_target_organization_is_joined_with_basic_and_no_project() {
+    let setup = azure_devops_setup(
+        "[[organizations]]\nname = \"contoso\"\nprojects = [{ name = \"Web\" }]\n",
+        Some("contoso-platform"),
+    );
+    check("added_target_organization", &setup, &empty_tenant());
+    let plan = plan_of(&setup, &empty_tenant());
+    let target = plan.step("member/0/contoso-platform").expect("a membership in the target");
+    let Operation::Membership { access_level, projects, .. } = &target.operation else { panic!() };
+    assert_eq!((*access_level, projects.len()), (AccessLevel::Basic, 0));
+    let connection = plan.step("connection/contoso/Web/sc-x").unwrap();
+    for member in ["member/0/contoso", "member/0/contoso-platform"] {
+        assert!(connection.depends_on.contains(&member.to_string()), "{:?}", connection.depends_on);
+    }
+    assert!(plan.warnings.iter().any(|w| w.contains("list the projects the pipelines read")), "{:?}", plan.warnings);
+}
+
+#[test]
+fn both_organizations_listed_add_nothing() {
+    let setup = azure_devops_setup(
+        "[[organizations]]\nname = \"contoso\"\nprojects = [{ name = \"Web\" }]\n[[organizations]]\nname = \"contoso-platform\"\nprojects = [{ name = \"Templates\" }]\n",
+        Some("contoso-platform"),
+    );
+    check("cross_org_both_listed", &setup, &empty_tenant());
+    let plan = plan_of(&setup, &empty_tenant());
+    assert!(plan.steps.iter().all(|s| !s.title.contains("added")), "{}", plan.render_text());
+    assert!(plan.warnings.is_empty(), "{:?}", plan.warnings);
+}
+
+#[test]
+fn an_existing_membership_the_connection_needs_is_kept_at_its_level() {
+    let mut observed = empty_tenant();
+    observed.identities.insert("kl-ado".into(), app("kl-ado", 0));
+    let mut existing = membership(&[("Web", &["Contributors"])]);
+    existing.access_level = Some(AccessLevel::BasicTestPlans);
+    observed.organizations.get_mut(&org("contoso")).unwrap().memberships.insert(APP_PRINCIPAL, existing);
+    let plan = plan_of(&azure_devops_setup("", None), &observed);
+    let member = plan.step("member/0/contoso").unwrap();
+    assert_eq!(member.action, Action::Reuse, "{}", plan.render_text());
+    let Operation::Membership { access_level, projects, .. } = &member.operation else { panic!() };
+    assert_eq!((*access_level, projects.len()), (AccessLevel::BasicTestPlans, 0));
+}
+
+#[test]
+fn a_stakeholder_owning_organization_is_refused_for_a_cross_organization_connection() {
+    let setup = azure_devops_setup(
+        "[[organizations]]\nname = \"contoso\"\naccess_level = \"stakeholder\"\nprojects = [{ name = \"Web\" }]\n",
+        Some("contoso-platform"),
+    );
+    let refusal = plan_text(&setup, &empty_tenant());
+    assert!(refusal.starts_with("refused: access_level: 'contoso' gives the identity Stakeholder"), "{refusal}");
 }
