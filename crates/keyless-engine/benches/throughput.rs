@@ -145,7 +145,7 @@ async fn timed_apply(per_service: usize) -> Duration {
         &SilentReporter,
         &plan,
         &observed,
-        RunJournal::new("Demo", setup.clone()),
+        RunJournal::new("Demo", None, setup.clone()),
         &options,
     )
     .await

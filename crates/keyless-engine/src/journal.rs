@@ -2,19 +2,25 @@
 //! so `apply` resumes after a crash and `rollback` removes exactly what the run made.
 //!
 //! The journal holds ids and names, never a token or secret. Files are written atomically
-//! (temporary file + rename) with mode 0600 on Unix.
+//! (a uniquely named temporary file, then a rename) with mode 0600 in a directory of mode 0700
+//! on Unix. Journals are `{run_id}.json`; run reports use `{run_id}.report.json` and
+//! `{run_id}.report.md` (see [`JournalStore::report_paths`]) so one never replaces the other.
+//! It does not decide when to resume or lock a run: `apply`'s callers do, through
+//! [`JournalStore::unfinished_for`] and [`JournalStore::lock`].
 
 use std::{
     collections::BTreeMap,
+    ffi::OsString,
     fs,
     io::Write,
     path::{Path, PathBuf},
 };
 
-use keyless_core::{Guid, names::OrgName, setup::Setup};
+use keyless_core::{Guid, cloud::CloudIdentity, names::OrgName, setup::Setup};
 use serde::{Deserialize, Serialize};
 
 use crate::progress::StepOutcome;
+pub use crate::run_lock::RunLock;
 
 #[derive(Debug, thiserror::Error)]
 pub enum JournalError {
@@ -24,6 +30,12 @@ pub enum JournalError {
     Damaged { path: PathBuf, source: serde_json::Error },
     #[error("no run named '{run_id}' in {dir}")]
     UnknownRun { run_id: String, dir: PathBuf },
+    #[error("'{run_id}' is not a run id: {reason}")]
+    InvalidRunId { run_id: String, reason: &'static str },
+    #[error("no state directory for the run journal: none of KEYLESS_STATE_DIR, XDG_STATE_HOME or HOME is set")]
+    NoStateDir,
+    #[error("another Keyless run of the same setup is in progress ({what})")]
+    Busy { what: String },
 }
 
 impl JournalError {
@@ -34,6 +46,13 @@ impl JournalError {
                 "move the file away and run `keyless apply` again; Keyless finds what exists and reuses it"
             }
             JournalError::UnknownRun { .. } => "`keyless runs` lists the runs Keyless knows",
+            JournalError::InvalidRunId { .. } => {
+                "run ids look like 20250101-120000-a1b2c3; `keyless runs` lists the runs Keyless knows"
+            }
+            JournalError::NoStateDir => "pass a state directory with --state-dir or set KEYLESS_STATE_DIR",
+            JournalError::Busy { .. } => {
+                "wait for the other run (another `keyless apply` or the desktop app) to end, then apply again: it resumes where that run stopped"
+            }
         }
     }
 }
@@ -112,17 +131,25 @@ pub struct StepRecord {
 pub struct RunJournal {
     pub run_id: String,
     pub started: String,
+    /// The cloud's display name, for people; runs are matched by `cloud_identity`.
     pub cloud: String,
+    /// Which cloud the run changed. Journals written before Keyless recorded it have none and
+    /// are never resumed, since nothing says they belong to the cloud signed in now.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cloud_identity: Option<CloudIdentity>,
     pub status: RunStatus,
     pub setup: Setup,
     /// Completed steps by step id.
     pub steps: BTreeMap<String, StepRecord>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_error: Option<String>,
+    /// What steps were about to create, by step id, written before each create.
+    #[serde(default)]
+    pub intents: BTreeMap<String, crate::intent::Intent>,
 }
 
 impl RunJournal {
-    pub fn new(cloud: &str, setup: Setup) -> Self {
+    pub fn new(cloud_name: &str, cloud_identity: Option<CloudIdentity>, setup: Setup) -> Self {
         let now = time::OffsetDateTime::now_utc();
         let stamp = now
             .format(&time::macros::format_description!("[year][month][day]-[hour][minute][second]"))
@@ -132,11 +159,13 @@ impl RunJournal {
         RunJournal {
             run_id: format!("{stamp}-{suffix}"),
             started,
-            cloud: cloud.into(),
+            cloud: cloud_name.into(),
+            cloud_identity,
             status: RunStatus::Running,
             setup,
             steps: BTreeMap::new(),
             last_error: None,
+            intents: BTreeMap::new(),
         }
     }
 
@@ -146,10 +175,37 @@ impl RunJournal {
     }
 }
 
+/// The longest run id accepted; Keyless's own are 22 characters.
+const MAX_RUN_ID_LENGTH: usize = 64;
+
+/// Checks that `run_id` names a file inside the state directory and nothing else: ASCII
+/// letters, digits, `-` and `_` only, so no separator, dot, `..` or absolute path gets through.
+/// Every id [`RunJournal::new`] makes passes.
+pub fn validate_run_id(run_id: &str) -> Result<(), JournalError> {
+    let refuse = |reason| Err(JournalError::InvalidRunId { run_id: run_id.into(), reason });
+    if run_id.is_empty() {
+        return refuse("it is empty");
+    }
+    if run_id.len() > MAX_RUN_ID_LENGTH {
+        return refuse("it is longer than 64 characters");
+    }
+    if !run_id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+        return refuse("only letters, digits, '-' and '_' are allowed");
+    }
+    Ok(())
+}
+
 /// Where journals live: `--state-dir`, `KEYLESS_STATE_DIR`, or the platform state directory.
 #[derive(Debug, Clone)]
 pub struct JournalStore {
     dir: PathBuf,
+}
+
+/// What one pass over the state directory found.
+#[derive(Default)]
+struct Scan {
+    runs: Vec<RunJournal>,
+    damaged: Vec<PathBuf>,
 }
 
 impl JournalStore {
@@ -158,44 +214,77 @@ impl JournalStore {
     }
 
     /// `$KEYLESS_STATE_DIR`, else `$XDG_STATE_HOME/keyless/runs`, else `~/.local/state/keyless/runs`.
-    pub fn default_location() -> Self {
-        if let Some(dir) = std::env::var_os("KEYLESS_STATE_DIR") {
-            return JournalStore::new(PathBuf::from(dir));
+    /// Never a shared temporary directory: other users could read or plant journals there.
+    pub fn default_location() -> Result<Self, JournalError> {
+        Self::location_from(|name| std::env::var_os(name))
+    }
+
+    /// [`JournalStore::default_location`] with the environment given as `variable`.
+    pub fn location_from(variable: impl Fn(&str) -> Option<OsString>) -> Result<Self, JournalError> {
+        let non_empty = |name| variable(name).filter(|value| !value.is_empty()).map(PathBuf::from);
+        if let Some(dir) = non_empty("KEYLESS_STATE_DIR") {
+            return Ok(JournalStore::new(dir));
         }
-        let base = std::env::var_os("XDG_STATE_HOME")
-            .map(PathBuf::from)
-            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/state")));
-        JournalStore::new(base.unwrap_or_else(std::env::temp_dir).join("keyless").join("runs"))
+        let base = non_empty("XDG_STATE_HOME").or_else(|| non_empty("HOME").map(|home| home.join(".local/state")));
+        match base {
+            Some(base) => Ok(JournalStore::new(base.join("keyless").join("runs"))),
+            None => Err(JournalError::NoStateDir),
+        }
     }
 
     pub fn dir(&self) -> &Path {
         &self.dir
     }
 
-    fn path_of(&self, run_id: &str) -> PathBuf {
-        self.dir.join(format!("{run_id}.json"))
+    fn path_of(&self, run_id: &str) -> Result<PathBuf, JournalError> {
+        validate_run_id(run_id)?;
+        Ok(self.dir.join(format!("{run_id}.json")))
+    }
+
+    /// Where a run report of `run_id` goes in `dir`: `{run_id}.report.json` and
+    /// `{run_id}.report.md`, names no journal ever has.
+    pub fn report_paths(dir: &Path, run_id: &str) -> Result<(PathBuf, PathBuf), JournalError> {
+        validate_run_id(run_id)?;
+        Ok((dir.join(format!("{run_id}.report.json")), dir.join(format!("{run_id}.report.md"))))
+    }
+
+    /// Whether `dir` is this store's directory (compared after resolving links and `..`), so a
+    /// face can refuse to write reports or other files among the journals.
+    pub fn is_journal_dir(&self, dir: &Path) -> bool {
+        match (fs::canonicalize(dir), fs::canonicalize(&self.dir)) {
+            (Ok(dir), Ok(journals)) => dir == journals,
+            // A directory that does not exist yet holds no journal; compare the paths as given.
+            _ => dir.components().eq(self.dir.components()),
+        }
+    }
+
+    /// Creates the state directory, mode 0700 on Unix. An existing directory keeps its mode.
+    pub(crate) fn create_dir(&self) -> Result<(), JournalError> {
+        let mut builder = fs::DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        builder.create(&self.dir).map_err(|source| JournalError::Io { path: self.dir.clone(), source })
     }
 
     pub fn save(&self, journal: &RunJournal) -> Result<(), JournalError> {
-        let io = |source| JournalError::Io { path: self.dir.clone(), source };
-        fs::create_dir_all(&self.dir).map_err(io)?;
-        let path = self.path_of(&journal.run_id);
-        let tmp = path.with_extension("json.tmp");
+        let path = self.path_of(&journal.run_id)?;
+        self.create_dir()?;
+        // Unique per writer, so two processes saving the same run never write into one file.
+        let nonce = Guid::new_random();
+        let tmp = self.dir.join(format!("{}.json.{}.{nonce}.tmp", journal.run_id, std::process::id()));
         let bytes = serde_json::to_vec_pretty(journal)
             .map_err(|source| JournalError::Damaged { path: path.clone(), source })?;
-        let mut options = fs::OpenOptions::new();
-        options.write(true).create(true).truncate(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        let mut file = options.open(&tmp).map_err(|source| JournalError::Io { path: tmp.clone(), source })?;
-        file.write_all(&bytes)
-            .and_then(|()| file.sync_all())
-            .map_err(|source| JournalError::Io { path: tmp.clone(), source })?;
-        fs::rename(&tmp, &path).map_err(|source| JournalError::Io { path, source })
+        let written = write_private(&tmp, &bytes).and_then(|()| fs::rename(&tmp, &path));
+        if let Err(source) = written {
+            let _ = fs::remove_file(&tmp);
+            return Err(JournalError::Io { path, source });
+        }
+        Ok(())
     }
 
     pub fn load(&self, run_id: &str) -> Result<RunJournal, JournalError> {
-        let path = self.path_of(run_id);
+        let path = self.path_of(run_id)?;
         let text = match fs::read(&path) {
             Ok(text) => text,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -206,29 +295,74 @@ impl JournalStore {
         serde_json::from_slice(&text).map_err(|source| JournalError::Damaged { path, source })
     }
 
-    /// All runs, newest first.
+    /// All readable runs, newest first. A damaged journal is skipped (and logged) so one bad
+    /// file does not stop every command; [`JournalStore::damaged`] names them.
     pub fn list(&self) -> Result<Vec<RunJournal>, JournalError> {
-        let entries = match fs::read_dir(&self.dir) {
-            Ok(entries) => entries,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(vec![]),
-            Err(source) => return Err(JournalError::Io { path: self.dir.clone(), source }),
-        };
-        let mut runs = vec![];
-        for entry in entries.flatten() {
-            let name = entry.file_name().to_string_lossy().to_string();
-            if let Some(run_id) = name.strip_suffix(".json") {
-                runs.push(self.load(run_id)?);
-            }
-        }
-        runs.sort_by(|a, b| b.run_id.cmp(&a.run_id));
-        Ok(runs)
+        Ok(self.scan()?.runs)
     }
 
-    /// The newest run that has not completed, for `apply` to resume.
-    pub fn unfinished_for(&self, setup: &Setup) -> Result<Option<RunJournal>, JournalError> {
-        Ok(self
-            .list()?
-            .into_iter()
-            .find(|r| &r.setup == setup && matches!(r.status, RunStatus::Running | RunStatus::Failed)))
+    /// Journal files that cannot be read, for the faces to mention; empty when all are fine.
+    pub fn damaged(&self) -> Vec<PathBuf> {
+        self.scan().map(|scan| scan.damaged).unwrap_or_default()
     }
+
+    fn scan(&self) -> Result<Scan, JournalError> {
+        let entries = match fs::read_dir(&self.dir) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Scan::default()),
+            Err(source) => return Err(JournalError::Io { path: self.dir.clone(), source }),
+        };
+        let mut scan = Scan::default();
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().to_string();
+            // Temporary files, reports and locks have names no run id makes.
+            let Some(run_id) = name.strip_suffix(".json").filter(|id| validate_run_id(id).is_ok()) else {
+                continue;
+            };
+            match self.load(run_id) {
+                Ok(run) => scan.runs.push(run),
+                Err(error) => {
+                    tracing::warn!(path = %entry.path().display(), %error, "skipping a run journal that cannot be read");
+                    scan.damaged.push(entry.path());
+                }
+            }
+        }
+        scan.runs.sort_by(|a, b| b.run_id.cmp(&a.run_id));
+        scan.damaged.sort();
+        Ok(scan)
+    }
+
+    /// The newest run of `setup` on `cloud` that has not completed, for `apply` to resume.
+    /// Journals without a cloud identity never match.
+    pub fn unfinished_for(&self, setup: &Setup, cloud: &CloudIdentity) -> Result<Option<RunJournal>, JournalError> {
+        Ok(self.list()?.into_iter().find(|run| {
+            &run.setup == setup
+                && run.cloud_identity.as_ref() == Some(cloud)
+                && matches!(run.status, RunStatus::Running | RunStatus::Failed)
+        }))
+    }
+
+    /// Takes the lock for one setup, `key` being any stable string naming it (such as the
+    /// setup and the cloud identity). A second holder, in this process or another, gets
+    /// [`JournalError::Busy`] until the returned [`RunLock`] is dropped.
+    pub fn lock(&self, key: &str) -> Result<RunLock, JournalError> {
+        self.create_dir()?;
+        RunLock::acquire(&self.dir, key)
+    }
+}
+
+/// Creates (or truncates) `path` with mode 0600 on Unix and writes `bytes` durably.
+pub(crate) fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut file = open_private(path, true)?;
+    file.write_all(bytes)?;
+    file.sync_all()
+}
+
+/// Opens `path` for writing, creating it with mode 0600 on Unix.
+pub(crate) fn open_private(path: &Path, truncate: bool) -> std::io::Result<fs::File> {
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create(true).truncate(truncate);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)
 }

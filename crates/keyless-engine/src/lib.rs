@@ -13,6 +13,7 @@ pub mod port;
 pub mod progress;
 pub mod report;
 pub mod rollback;
+mod run_lock;
 pub mod snippets;
 mod steps;
 

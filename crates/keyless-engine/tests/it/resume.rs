@@ -21,7 +21,11 @@ async fn a_run_killed_at_every_step_boundary_resumes_to_the_same_end_state() {
         let limited = keyless_engine::ApplyOptions { stop_after_steps: Some(stop_after), ..options() };
         let stopped = world.apply_with(&setup, None, &limited).await;
         assert!(matches!(stopped, Err(EngineError::Cancelled { .. })), "stop after {stop_after}: {stopped:?}");
-        let unfinished = world.store.unfinished_for(&setup).unwrap().expect("the journal keeps the stopped run");
+        let unfinished = world
+            .store
+            .unfinished_for(&setup, &world.em.cloud_profile().identity())
+            .unwrap()
+            .expect("the journal keeps the stopped run");
         assert_eq!(unfinished.status, RunStatus::Failed);
         assert_eq!(unfinished.steps.len(), stop_after);
         let resumed = world.apply_with(&setup, Some(unfinished), &options()).await.unwrap();

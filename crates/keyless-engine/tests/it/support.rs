@@ -129,7 +129,7 @@ impl World {
         options: &ApplyOptions,
     ) -> Result<RunJournal, EngineError> {
         let (plan, observed) = self.plan(setup).await;
-        let journal = journal.unwrap_or_else(|| RunJournal::new("Demo", setup.clone()));
+        let journal = journal.unwrap_or_else(|| RunJournal::new("Demo", Some(self.em.cloud_profile().identity()), setup.clone()));
         apply(&self.port, &self.store, &self.reporter, &plan, &observed, journal, options).await
     }
 
