@@ -3,7 +3,10 @@
 
 use std::fmt::Write as _;
 
-use keyless_core::plan::{Operation, Plan};
+use keyless_core::{
+    CloudProfile,
+    plan::{Operation, Plan},
+};
 use serde::{Deserialize, Serialize};
 
 use crate::{
@@ -46,7 +49,8 @@ pub struct ReportConnection {
 }
 
 impl RunReport {
-    pub fn build(plan: &Plan, journal: &RunJournal) -> Self {
+    /// The report of `journal`'s run of `plan`; pipeline YAML names `cloud`'s hosts.
+    pub fn build(plan: &Plan, journal: &RunJournal, cloud: &CloudProfile) -> Self {
         let steps = plan
             .steps
             .iter()
@@ -75,7 +79,7 @@ impl RunReport {
                         issuer: outputs.issuer,
                         subject: outputs.subject,
                         verified,
-                        pipeline_yaml: pipeline_yaml(spec),
+                        pipeline_yaml: pipeline_yaml(spec, cloud),
                     })
                 }
                 _ => None,

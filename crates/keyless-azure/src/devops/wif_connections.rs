@@ -2,9 +2,10 @@
 //! (contract §6.2, §6.4, §6.5), and finishing a draft. The undocumented parts are decided here
 //! and nowhere else (README, "Known assumptions"):
 //!
-//! - the "Azure DevOps" connection is `type: WorkloadIdentityUser`, `url` =
-//!   `https://dev.azure.com/{target}/` (the cloud's Azure DevOps base), and for another
-//!   organization `data.organizationUrl` carries the same URL;
+//! - the "Azure DevOps" connection is `type: WorkloadIdentityUser`, `url` = the cloud
+//!   profile's Azure DevOps URL of the target organization with a trailing slash
+//!   (`https://dev.azure.com/{target}/` in the public cloud), and for another organization
+//!   `data.organizationUrl` carries the same URL;
 //! - a draft is created with `data.isDraft: "True"` and no `isReady`, and finished with a
 //!   `PUT` carrying `isReady: true` and no `data.isDraft`.
 
@@ -97,18 +98,18 @@ pub fn azure_devops_connection(
     owner: &OrgName,
     target: &OrgName,
 ) -> ServiceEndpoint {
-    let url = format!("{}/", organization_url(target));
+    let url = organization_url(cloud, target);
     let mut data = Map::new();
     if owner != target {
         data.insert("organizationUrl".into(), json!(url));
     }
-    let _ = cloud;
     base(common, "WorkloadIdentityUser", url, data)
 }
 
-/// The public URL of an organization, as Azure DevOps writes it in connections.
-fn organization_url(org: &OrgName) -> String {
-    format!("https://dev.azure.com/{org}")
+/// An organization's URL in this cloud, with the trailing slash Azure DevOps writes in
+/// connections (`https://dev.azure.com/{org}/` in the public cloud).
+pub fn organization_url(cloud: &CloudProfile, org: &OrgName) -> String {
+    format!("{}/", cloud.devops_url(org).trim_end_matches('/'))
 }
 
 impl DevOpsClient {
@@ -167,5 +168,16 @@ mod tests {
         assert_eq!(body["isReady"], true);
         let same = serde_json::to_value(azure_devops_connection(&cloud, &common(false), &owner, &owner)).unwrap();
         assert!(same["data"].get("organizationUrl").is_none());
+    }
+
+    #[test]
+    fn the_organization_url_comes_from_the_cloud_profile() {
+        let mut cloud = CloudName::UsGovernment.profile();
+        cloud.devops = "https://devops.example.test/{org}/".into();
+        let owner = OrgName::parse("contoso").unwrap();
+        let target = OrgName::parse("contoso-platform").unwrap();
+        let body = serde_json::to_value(azure_devops_connection(&cloud, &common(false), &owner, &target)).unwrap();
+        assert_eq!(body["url"], "https://devops.example.test/contoso-platform/");
+        assert_eq!(body["data"]["organizationUrl"], "https://devops.example.test/contoso-platform/");
     }
 }

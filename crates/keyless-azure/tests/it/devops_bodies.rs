@@ -5,12 +5,15 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use keyless_azure::auth::{Resource, StaticTokenSource};
+use keyless_azure::devops::wif_connections::{
+    AzureRmTarget, WifConnection, azure_devops_connection, azurerm_connection,
+};
 use keyless_azure::devops::{
     DevOpsClient, EndpointAuthorization, EndpointProjectReference, LicenseType, ProjectReference, ServiceEndpoint,
 };
 use keyless_azure::{AccessToken, AzureClient, ErrorCode};
 use keyless_core::names::OrgName;
-use keyless_core::{CloudProfile, Guid};
+use keyless_core::{CloudName, CloudProfile, Guid};
 use serde_json::json;
 
 use crate::support::{Reply, ScriptedServer, fast_http};
@@ -108,4 +111,40 @@ async fn project_names_with_spaces_are_encoded_as_one_segment() {
     let server = ScriptedServer::with([Reply::json(200, json!({"count": 0, "value": []}))]).await;
     devops_for(&server).pipelines("Web Shop").await.unwrap();
     assert_eq!(server.seen()[0].path_and_query, "/ado/contoso/Web%20Shop/_apis/pipelines?api-version=7.1");
+}
+
+#[test]
+fn connection_bodies_of_another_cloud_name_only_its_hosts() {
+    let cloud = CloudProfile {
+        devops: "https://devops.example.test/{org}".into(),
+        resource_manager: "https://arm.example.test".into(),
+        service_endpoint_url: "https://arm.example.test/".into(),
+        ..CloudName::UsGovernment.profile()
+    };
+    let common = WifConnection {
+        name: "sc",
+        description: "",
+        project_id: Guid::from_u128(1),
+        project_name: "Web",
+        client_id: Guid::from_u128(2),
+        tenant_id: Guid::from_u128(3),
+        draft: false,
+    };
+    let owner = OrgName::parse("contoso").unwrap();
+    let target = OrgName::parse("contoso-platform").unwrap();
+    let cross = serde_json::to_value(azure_devops_connection(&cloud, &common, &owner, &target)).unwrap();
+    assert_eq!(cross["url"], "https://devops.example.test/contoso-platform/");
+    assert_eq!(cross["data"]["organizationUrl"], "https://devops.example.test/contoso-platform/");
+    let own = serde_json::to_value(azure_devops_connection(&cloud, &common, &owner, &owner)).unwrap();
+    assert_eq!(own["url"], "https://devops.example.test/contoso/");
+    let subscription = AzureRmTarget::Subscription { id: Guid::from_u128(9), name: "Gov".into() };
+    let azure_rm = serde_json::to_value(azurerm_connection(&cloud, &common, &subscription)).unwrap();
+    assert_eq!(azure_rm["url"], "https://arm.example.test/");
+    assert_eq!(azure_rm["data"]["environment"], "AzureUSGovernment");
+    for body in [cross, own, azure_rm] {
+        let text = body.to_string();
+        for public in ["dev.azure.com", "login.microsoftonline.com", "management.azure.com"] {
+            assert!(!text.contains(public), "{public} in {text}");
+        }
+    }
 }
