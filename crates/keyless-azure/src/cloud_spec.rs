@@ -3,7 +3,7 @@
 //! A spec is a built-in name (public, usgov, china), a path to a profile JSON file, or an
 //! http(s) emulator URL whose `/.well-known/keyless-cloud.json` serves the profile. No spec
 //! means the public cloud. The profile type and its validation live in keyless-core; this
-//! module only does the IO of finding one.
+//! module only does the IO of finding one, and says where it came from ([`CloudSource`]).
 
 use std::path::Path;
 use std::time::Duration;
@@ -21,24 +21,53 @@ pub fn cloud_spec_from_env(flag: Option<&str>) -> Option<String> {
     flag.map(str::to_string).or_else(|| std::env::var(CLOUD_ENV).ok()).filter(|s| !s.trim().is_empty())
 }
 
-/// Resolves a cloud spec. Errors name the input and say what to do.
-pub async fn resolve_cloud(spec: Option<&str>) -> Result<CloudProfile, InputError> {
+/// Where a cloud profile came from, which decides how far Keyless trusts it.
+///
+/// A profile fetched from a URL was chosen by whoever answers at that URL: it may name any
+/// authority, so a sign-in with it never reads or writes the remembered refresh tokens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CloudSource {
+    /// public, usgov or china, compiled into Keyless.
+    BuiltIn,
+    /// A profile JSON file on this machine, written by the user.
+    File,
+    /// Served at `/.well-known/keyless-cloud.json` by an emulator URL.
+    FetchedFromUrl,
+}
+
+/// A resolved `--cloud` spec: the profile and where it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResolvedCloud {
+    pub profile: CloudProfile,
+    pub source: CloudSource,
+}
+
+/// Resolves a cloud spec and says where the profile came from. Errors name the input and say
+/// what to do.
+pub async fn resolve_cloud_spec(spec: Option<&str>) -> Result<ResolvedCloud, InputError> {
+    let resolved = |profile, source| ResolvedCloud { profile, source };
     let Some(spec) = spec.map(str::trim).filter(|s| !s.is_empty()) else {
-        return Ok(CloudName::Public.profile());
+        return Ok(resolved(CloudName::Public.profile(), CloudSource::BuiltIn));
     };
     let lower = spec.to_ascii_lowercase();
     if lower.starts_with("http://") || lower.starts_with("https://") {
-        return fetch_emulator_profile(spec).await;
+        return Ok(resolved(fetch_emulator_profile(spec).await?, CloudSource::FetchedFromUrl));
     }
     if let Ok(name) = CloudName::parse(spec) {
-        return Ok(name.profile());
+        return Ok(resolved(name.profile(), CloudSource::BuiltIn));
     }
     let path = Path::new(spec);
     if path.exists() || lower.ends_with(".json") || spec.contains(std::path::MAIN_SEPARATOR) || spec.contains('/') {
-        return read_profile_file(path);
+        return Ok(resolved(read_profile_file(path)?, CloudSource::File));
     }
     // Neither a name, a URL nor a file: the core error lists the accepted forms.
-    CloudName::parse(spec).map(CloudName::profile)
+    CloudName::parse(spec).map(|name| resolved(name.profile(), CloudSource::BuiltIn))
+}
+
+/// Resolves a cloud spec to its profile alone. Prefer [`resolve_cloud_spec`] wherever a
+/// sign-in follows: it tells whether remembered sign-ins may be used.
+pub async fn resolve_cloud(spec: Option<&str>) -> Result<CloudProfile, InputError> {
+    Ok(resolve_cloud_spec(spec).await?.profile)
 }
 
 fn read_profile_file(path: &Path) -> Result<CloudProfile, InputError> {
@@ -67,6 +96,7 @@ async fn fetch_emulator_profile(base: &str) -> Result<CloudProfile, InputError> 
     let base = base.trim_end_matches('/');
     let url = format!("{base}{EMULATOR_PROFILE_PATH}");
     let help = "start `keyless emulator` (it prints its URL) or fix the --cloud / KEYLESS_CLOUD URL";
+    refuse_plain_http_to_another_machine(base)?;
     // This one request happens before any cloud (and so any transport) exists and carries no
     // token; it must fail fast with a clear message instead of retrying for minutes.
     let client = reqwest::Client::builder()
@@ -95,6 +125,26 @@ async fn fetch_emulator_profile(base: &str) -> Result<CloudProfile, InputError> 
     Ok(profile)
 }
 
+/// The profile names where tokens go, so it may only travel unencrypted within this machine.
+fn refuse_plain_http_to_another_machine(base: &str) -> Result<(), InputError> {
+    let parsed = url::Url::parse(base)
+        .map_err(|e| InputError::new("cloud", format!("'{base}' is not a valid URL: {e}"), "fix the --cloud URL"))?;
+    let loopback = match parsed.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost"),
+        None => false,
+    };
+    if parsed.scheme() == "http" && !loopback {
+        return Err(InputError::new(
+            "cloud",
+            format!("'{base}' uses plain http to another machine, where the cloud profile could be changed on the way"),
+            "use an https URL; plain http is accepted only for 127.0.0.1, ::1 or localhost (the emulator)",
+        ));
+    }
+    Ok(())
+}
+
 fn cause(error: &reqwest::Error) -> String {
     let mut text = String::new();
     let mut source: Option<&dyn std::error::Error> = Some(error);
@@ -106,4 +156,21 @@ fn cause(error: &reqwest::Error) -> String {
         source = current.source();
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn profile_urls_over_plain_http_must_stay_on_this_machine() {
+        for local in
+            ["http://127.0.0.1:7780", "http://[::1]:7780", "http://localhost:7780", "https://cloud.example.net"]
+        {
+            refuse_plain_http_to_another_machine(local).unwrap_or_else(|e| panic!("{local}: {e}"));
+        }
+        let error = refuse_plain_http_to_another_machine("http://cloud.example.net").unwrap_err();
+        assert_eq!(error.input, "cloud");
+        assert!(error.help.contains("https"), "{}", error.help);
+    }
 }

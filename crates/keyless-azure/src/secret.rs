@@ -70,7 +70,7 @@ impl AccessToken {
 
     /// A token valid for `lifetime` from now (what a token endpoint's `expires_in` gives).
     pub fn expiring_in(value: impl Into<String>, lifetime: Duration) -> Self {
-        Self::new(value, SystemTime::now() + lifetime)
+        Self::new(value, crate::auth::limits::system_time_after(SystemTime::now(), lifetime))
     }
 
     pub fn expose(&self) -> &str {
@@ -84,7 +84,7 @@ impl AccessToken {
     /// True when the token expires within `margin` (cached tokens are renewed early so a
     /// request never starts with a token that dies in flight).
     pub fn expires_within(&self, margin: Duration) -> bool {
-        self.expires_at <= SystemTime::now() + margin
+        self.expires_at <= crate::auth::limits::system_time_after(SystemTime::now(), margin)
     }
 
     /// The token's `aud` claim when it is a JWT; `None` for opaque tokens.

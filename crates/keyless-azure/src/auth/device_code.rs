@@ -11,6 +11,7 @@ use reqwest::Method;
 use serde::{Deserialize, Serialize};
 use tokio::time::Instant;
 
+use crate::auth::limits::{DeviceCodeLimits, instant_after, lenient_seconds};
 use crate::auth::token_endpoint::{TokenResponse, TokenSet, entra_url};
 use crate::auth::{AuthError, Session, SignInCancel, SignInMethod, SignInOptions};
 use crate::error::Service;
@@ -39,15 +40,24 @@ struct DeviceCodeResponse {
     device_code: String,
     user_code: String,
     verification_uri: String,
-    expires_in: u64,
-    #[serde(default = "default_interval")]
-    interval: u64,
+    /// Seconds; absent or unreadable means Entra's usual 15 minutes.
+    #[serde(default, deserialize_with = "lenient_seconds")]
+    expires_in: Option<u64>,
+    /// Seconds; RFC 8628 §3.2 says 5 when absent.
+    #[serde(default, deserialize_with = "lenient_seconds")]
+    interval: Option<u64>,
     #[serde(default)]
     message: Option<String>,
 }
 
-fn default_interval() -> u64 {
-    5
+impl DeviceCodeResponse {
+    fn lifetime(&self, limits: &DeviceCodeLimits) -> Duration {
+        limits.lifetime(Duration::from_secs(self.expires_in.unwrap_or(15 * 60)))
+    }
+
+    fn interval(&self, limits: &DeviceCodeLimits) -> Duration {
+        limits.interval(Duration::from_secs(self.interval.unwrap_or(5)))
+    }
 }
 
 #[derive(Deserialize)]
@@ -67,7 +77,8 @@ pub async fn sign_in_with_device_code(
     let start = ApiRequest::new(Service::Entra, Method::POST, entra_url(&options.cloud, &tenant, "devicecode")?)
         .form(&[("client_id", options.client_id.as_str()), ("scope", scopes.as_str())]);
     let code: DeviceCodeResponse = http.send_json(start).await?;
-    let expires_in = Duration::from_secs(code.expires_in);
+    let limits = options.device_code_limits;
+    let expires_in = code.lifetime(&limits);
     prompt.show(&DeviceCodeInstructions {
         message: code.message.clone().unwrap_or_else(|| {
             format!("To sign in, open {} and enter the code {}.", code.verification_uri, code.user_code)
@@ -78,8 +89,8 @@ pub async fn sign_in_with_device_code(
     });
 
     let token_url = entra_url(&options.cloud, &tenant, "token")?;
-    let deadline = Instant::now() + expires_in;
-    let mut interval = Duration::from_secs(code.interval);
+    let deadline = instant_after(Instant::now(), expires_in);
+    let mut interval = code.interval(&limits);
     let tokens = loop {
         tokio::select! {
             () = tokio::time::sleep(interval) => {}
@@ -101,7 +112,7 @@ pub async fn sign_in_with_device_code(
         match error.as_str() {
             "authorization_pending" => {}
             // RFC 8628 §3.5: add five seconds to the interval for this and later polls.
-            "slow_down" => interval += options.device_code_slow_down_step,
+            "slow_down" => interval = limits.interval(interval.saturating_add(options.device_code_slow_down_step)),
             "authorization_declined" | "access_denied" => return Err(AuthError::DeviceCodeDeclined),
             "expired_token" | "code_expired" => return Err(AuthError::DeviceCodeExpired),
             "bad_verification_code" => return Err(AuthError::BadVerificationCode),

@@ -34,7 +34,12 @@ pub enum AuthError {
     #[error("the {resource} token has expired")]
     TokenExpired { resource: Resource },
     #[error("the token given for {resource} was issued for '{audience}'")]
-    WrongResource { resource: Resource, audience: String },
+    WrongResource {
+        resource: Resource,
+        audience: String,
+        /// The resource to ask the Azure CLI for instead, in the signed-in cloud.
+        cli_resource: String,
+    },
     #[error("Azure CLI sign-in failed: {0}")]
     AzureCli(String),
     #[error("the token endpoint answered with an unexpected body: {0}")]
@@ -90,7 +95,7 @@ impl AuthError {
             AuthError::NoRefreshToken => "the tenant did not grant offline_access to this client id: use your own client id (--client-id) or ask an administrator".into(),
             AuthError::NotSignedIn(_) => "sign in first (keyless login)".into(),
             AuthError::TokenExpired { .. } => "the token is too old: sign in again (keyless login)".into(),
-            AuthError::WrongResource { resource, .. } => format!("use a token issued for {resource}: for Azure CLI, `az account get-access-token --resource {}`", resource.cli_resource_hint()),
+            AuthError::WrongResource { resource, cli_resource, .. } => format!("use a token issued for {resource}: for Azure CLI, `az account get-access-token --resource {cli_resource}`"),
             AuthError::AzureCli(_) => "run `az login` (and `az account show` to check the tenant), or sign in with the browser instead".into(),
             AuthError::UnexpectedTokenResponse(_) => "check the --cloud setting points at a real cloud or the emulator".into(),
             AuthError::Input(e) => e.help.clone(),

@@ -10,6 +10,7 @@ pub mod azure_cli;
 mod browser;
 mod device_code;
 mod error;
+pub mod limits;
 pub mod oauth_http;
 mod on_demand;
 pub mod org_tenant;
@@ -28,9 +29,11 @@ use keyless_core::{CloudProfile, Guid, InputError};
 use serde::{Deserialize, Serialize};
 use tokio::sync::Notify;
 
+pub use crate::cloud_spec::CloudSource;
 pub use browser::{BrowserOpener, SystemBrowser, sign_in_with_browser};
 pub use device_code::{DeviceCodeInstructions, DeviceCodePrompt, sign_in_with_device_code};
 pub use error::AuthError;
+pub use limits::DeviceCodeLimits;
 pub use on_demand::{Interaction, sign_in_on_demand};
 pub use org_tenant::discover_org_tenant;
 pub use remember::{MemoryStore, OsKeyring, RefreshTokenStore, StoreKey};
@@ -90,11 +93,12 @@ impl Resource {
         }
     }
 
-    pub(crate) fn cli_resource_hint(self) -> &'static str {
+    /// What `az account get-access-token --resource` takes for this resource in `cloud`.
+    pub(crate) fn cli_resource(self, cloud: &CloudProfile) -> String {
         match self {
-            Resource::Graph => "https://graph.microsoft.com",
-            Resource::Arm => "https://management.azure.com",
-            Resource::DevOps => "499b84ac-1321-427f-aa17-267ca6975798",
+            Resource::Graph => cloud.graph.trim_end_matches('/').to_string(),
+            Resource::Arm => cloud.resource_manager.trim_end_matches('/').to_string(),
+            Resource::DevOps => cloud.devops_resource_id.to_string(),
         }
     }
 
@@ -125,7 +129,7 @@ impl Resource {
             .filter(|r| *r != self)
             .any(|r| r.audiences(cloud).contains(&normalized) && !self.audiences(cloud).contains(&normalized));
         if other_resource {
-            return Err(AuthError::WrongResource { resource: self, audience });
+            return Err(AuthError::WrongResource { resource: self, audience, cli_resource: self.cli_resource(cloud) });
         }
         Ok(())
     }
@@ -191,8 +195,13 @@ pub struct SignInOptions {
     pub login_hint: Option<String>,
     /// "Remember me": where to keep the refresh token. `None` keeps it in memory only.
     pub remember: Option<Arc<dyn RefreshTokenStore>>,
+    /// Where `cloud` came from. A profile fetched from a URL never reads or writes a
+    /// remembered sign-in, since its authority was chosen by whoever served it.
+    pub cloud_source: CloudSource,
     /// Added to the device code polling interval on `slow_down` (RFC 8628: 5 s).
     pub device_code_slow_down_step: Duration,
+    /// Bounds on the device code's polling interval and lifetime, whatever the server says.
+    pub device_code_limits: DeviceCodeLimits,
 }
 
 impl fmt::Debug for SignInOptions {
@@ -203,12 +212,14 @@ impl fmt::Debug for SignInOptions {
             .field("tenant", &self.tenant)
             .field("timeout", &self.timeout)
             .field("remember", &self.remember.as_ref().map(|s| s.name()))
+            .field("cloud_source", &self.cloud_source)
             .finish_non_exhaustive()
     }
 }
 
 impl SignInOptions {
-    /// Defaults: the Azure CLI client id, `organizations`, 5 minutes, nothing remembered.
+    /// Defaults: the Azure CLI client id, `organizations`, 5 minutes, nothing remembered, a
+    /// built-in cloud (see [`with_cloud_source`](Self::with_cloud_source)).
     pub fn new(cloud: CloudProfile) -> Self {
         SignInOptions {
             cloud,
@@ -217,8 +228,21 @@ impl SignInOptions {
             timeout: Duration::from_secs(300),
             login_hint: None,
             remember: None,
+            cloud_source: CloudSource::BuiltIn,
             device_code_slow_down_step: Duration::from_secs(5),
+            device_code_limits: DeviceCodeLimits::default(),
         }
+    }
+
+    /// Says where the cloud profile came from ([`ResolvedCloud::source`](crate::cloud_spec::ResolvedCloud)).
+    pub fn with_cloud_source(mut self, source: CloudSource) -> Self {
+        self.cloud_source = source;
+        self
+    }
+
+    /// False for a profile fetched from a URL: its remembered sign-ins are neither read nor written.
+    pub fn may_use_remembered_sign_in(&self) -> bool {
+        self.cloud_source != CloudSource::FetchedFromUrl
     }
 
     /// Sets `--client-id`, refusing anything that is not a GUID before any request.

@@ -30,6 +30,10 @@ impl std::fmt::Debug for Interaction<'_> {
 /// Restores a sign-in remembered in `remembered` (an earlier `--remember`) when one exists;
 /// otherwise signs in with `interaction`, storing the new refresh token only where
 /// `options.remember` says (the user's opt-in for this sign-in).
+///
+/// For a cloud profile fetched from a URL (`options.cloud_source`), the store is neither read
+/// nor written: that profile's authority was chosen by whoever served it, and a remembered
+/// refresh token must never be sent there. The session's storage notice says so.
 pub async fn sign_in_on_demand(
     http: &AzureHttp,
     options: &SignInOptions,
@@ -37,6 +41,7 @@ pub async fn sign_in_on_demand(
     interaction: Interaction<'_>,
     cancel: &SignInCancel,
 ) -> Result<Session, AuthError> {
+    let remembered = remembered.filter(|_| options.may_use_remembered_sign_in());
     if let Some(store) = remembered.filter(|_| !matches!(interaction, Interaction::AzureCli)) {
         let restore = SignInOptions { remember: Some(store), ..options.clone() };
         match Session::restore(http, &restore, None).await {

@@ -15,7 +15,7 @@ use futures::future::BoxFuture;
 use keyless_core::{CloudProfile, Guid};
 use serde::Deserialize;
 
-use crate::auth::remember::{MemoryStore, RefreshTokenStore, StoreError, StoreKey};
+use crate::auth::remember::{MemoryStore, RefreshTokenStore, StoreError, StoreKey, authority_of};
 use crate::auth::token_endpoint::{Account, AuthorityTenant, TokenSet, redeem_refresh_token};
 use crate::auth::{AuthError, Resource, SignInMethod, SignInOptions, TokenSource, azure_cli};
 use crate::error::Service;
@@ -24,6 +24,9 @@ use crate::transport::{ApiRequest, AzureHttp};
 
 /// Cached tokens are renewed this long before they expire, so none dies in flight.
 const RENEW_BEFORE: Duration = Duration::from_secs(300);
+
+/// Why "remember me" was not honoured for a profile fetched from a URL.
+const FETCHED_PROFILE_NOTICE: &str = "Keyless does not remember sign-ins to a cloud whose profile was fetched from a URL; this sign-in is kept in memory and ends when Keyless exits.";
 
 enum Credential {
     /// Serialised so two concurrent redemptions never race on rotation.
@@ -96,6 +99,7 @@ impl Session {
             None => account_from_graph(http, &options.cloud, &tokens.access).await?,
         };
         let (remembered, storage_notice) = match &options.remember {
+            Some(_) if !options.may_use_remembered_sign_in() => (None, Some(FETCHED_PROFILE_NOTICE.to_string())),
             Some(store) => remember(store.clone(), options, &account, &refresh).await,
             None => (None, None),
         };
@@ -131,26 +135,32 @@ impl Session {
     }
 
     /// Restores a remembered sign-in (`options.remember` names the store); `account` picks
-    /// one, else the last account that signed in with this cloud and client id.
+    /// one, else the last account that signed in at this cloud's authority with this client
+    /// id. Never for a profile fetched from a URL: the store is not even read.
     pub async fn restore(
         http: &AzureHttp,
         options: &SignInOptions,
         account: Option<&str>,
     ) -> Result<Session, AuthError> {
+        if !options.may_use_remembered_sign_in() {
+            return Err(AuthError::NotSignedIn(Some(
+                "sign-ins to a cloud whose profile was fetched from a URL are never remembered".into(),
+            )));
+        }
         let store =
             options.remember.clone().ok_or(AuthError::NotSignedIn(Some("no saved sign-in store was given".into())))?;
-        let (cloud, client_id) = (options.cloud.name.clone(), options.client_id.clone());
+        let (authority, client_id) = (authority_of(&options.cloud), options.client_id.clone());
         let account = match account {
             Some(account) => account.to_string(),
             None => {
                 let lookup = store.clone();
-                run_blocking(move || lookup.last_account(&cloud, &client_id))
+                run_blocking(move || lookup.last_account(&authority, &client_id))
                     .await
                     .map_err(|e| AuthError::NotSignedIn(Some(e.to_string())))?
                     .ok_or(AuthError::NotSignedIn(Some("no saved sign-in for this cloud and client id".into())))?
             }
         };
-        let key = StoreKey { cloud: options.cloud.name.clone(), client_id: options.client_id.clone(), account };
+        let key = StoreKey::new(&options.cloud, &options.client_id, &account);
         let (lookup, lookup_key) = (store.clone(), key.clone());
         let refresh = run_blocking(move || lookup.load(&lookup_key))
             .await
@@ -196,7 +206,8 @@ impl Session {
     pub fn home_tenant(&self) -> Option<Guid> {
         self.inner.account.home_tenant
     }
-    /// Set when "remember me" was asked for but the sign-in is kept in memory only.
+    /// Set when "remember me" was asked for but the sign-in is kept in memory only (no
+    /// keyring, or a cloud profile fetched from a URL).
     pub fn storage_notice(&self) -> Option<&str> {
         self.inner.storage_notice.as_deref()
     }
@@ -293,15 +304,11 @@ async fn remember(
     account: &Account,
     refresh: &RefreshToken,
 ) -> (Option<Remembered>, Option<String>) {
-    let key = StoreKey {
-        cloud: options.cloud.name.clone(),
-        client_id: options.client_id.clone(),
-        account: account.username.clone(),
-    };
+    let key = StoreKey::new(&options.cloud, &options.client_id, &account.username);
     let (job_store, job_key, token) = (store.clone(), key.clone(), refresh.clone());
     let saved = run_blocking(move || {
         job_store.save(&job_key, &token)?;
-        job_store.set_last_account(&job_key.cloud, &job_key.client_id, &job_key.account)
+        job_store.set_last_account(&job_key.authority, &job_key.client_id, &job_key.account)
     })
     .await;
     match saved {

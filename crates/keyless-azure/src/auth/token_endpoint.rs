@@ -4,13 +4,12 @@
 //! One resource per request, always (contract §2.4: AADSTS28000 otherwise). This module does
 //! not cache anything; `Session` does.
 
-use std::time::Duration;
-
 use keyless_core::{CloudProfile, Guid, InputError};
 use reqwest::Method;
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 use url::Url;
 
+use crate::auth::limits::{lenient_seconds, token_lifetime};
 use crate::auth::{AuthError, ORGANIZATIONS};
 use crate::error::Service;
 use crate::secret::{AccessToken, RefreshToken, decode_jwt_claims};
@@ -113,25 +112,10 @@ impl Account {
     }
 }
 
-fn seconds<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<u64>, D::Error> {
-    // v2.0 sends a number; v1.0-style endpoints (and some proxies) send a string.
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum NumberOrText {
-        Number(u64),
-        Text(String),
-    }
-    Ok(match Option::<NumberOrText>::deserialize(deserializer)? {
-        Some(NumberOrText::Number(n)) => Some(n),
-        Some(NumberOrText::Text(t)) => t.parse().ok(),
-        None => None,
-    })
-}
-
 #[derive(Deserialize)]
 pub(crate) struct TokenResponse {
     pub access_token: String,
-    #[serde(default, deserialize_with = "seconds")]
+    #[serde(default, deserialize_with = "lenient_seconds")]
     pub expires_in: Option<u64>,
     pub refresh_token: Option<String>,
     pub id_token: Option<String>,
@@ -148,8 +132,7 @@ pub struct TokenSet {
 
 impl From<TokenResponse> for TokenSet {
     fn from(response: TokenResponse) -> Self {
-        // Entra's default lifetime is 60–90 minutes; assume the short end when unsaid.
-        let lifetime = Duration::from_secs(response.expires_in.unwrap_or(3600));
+        let lifetime = token_lifetime(response.expires_in);
         let account = response
             .id_token
             .as_deref()

@@ -5,9 +5,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use keyless_azure::auth::{
-    AuthError, DeviceCodeInstructions, DeviceCodePrompt, MemoryStore, OsKeyring, RefreshTokenStore, Resource, Session,
-    SignInCancel, SignInMethod, SignInOptions, StoreKey, TokenSource, discover_org_tenant, sign_in_with_browser,
-    sign_in_with_device_code,
+    AuthError, DeviceCodeInstructions, DeviceCodeLimits, DeviceCodePrompt, MemoryStore, OsKeyring, RefreshTokenStore,
+    Resource, Session, SignInCancel, SignInMethod, SignInOptions, StoreKey, TokenSource, discover_org_tenant,
+    sign_in_with_browser, sign_in_with_device_code,
 };
 use keyless_azure::{ErrorCode, HttpConfig};
 use keyless_core::CloudProfile;
@@ -60,7 +60,8 @@ async fn browser_sign_in_yields_account_and_per_resource_tokens() {
 async fn device_code_sign_in_against_the_emulator() {
     let em = start(EmulatorConfig { device_code_interval: Duration::ZERO, ..fast_config() }).await;
     let prompts = CollectedPrompts::default();
-    let session = sign_in_with_device_code(&fast_http(), &options(&em), &prompts, &SignInCancel::new()).await.unwrap();
+    let options = SignInOptions { device_code_limits: no_minimum_interval(), ..options(&em) };
+    let session = sign_in_with_device_code(&fast_http(), &options, &prompts, &SignInCancel::new()).await.unwrap();
     assert_eq!(session.account().username, minimal_ids::USER_UPN);
     assert_eq!(session.method(), SignInMethod::DeviceCode);
     let shown = prompts.0.lock().unwrap().clone();
@@ -101,11 +102,8 @@ async fn remembered_refresh_token_rotates_and_restores_the_session() {
     let opts = SignInOptions { remember: Some(store.clone()), ..options(&em) };
     let session = sign_in_with_browser(&http, &opts, &FollowRedirects, &SignInCancel::new()).await.unwrap();
     assert_eq!(session.storage_notice(), None);
-    let key = StoreKey {
-        cloud: "Demo".into(),
-        client_id: keyless_azure::auth::DEFAULT_CLIENT_ID.into(),
-        account: minimal_ids::USER_UPN.into(),
-    };
+    let key = StoreKey::new(&em.cloud_profile(), keyless_azure::auth::DEFAULT_CLIENT_ID, minimal_ids::USER_UPN);
+    assert_eq!(key.authority, em.cloud_profile().identity().authority);
     let first = store.load(&key).unwrap().expect("saved");
     session.token(Resource::Arm, None).await.unwrap();
     let rotated = store.load(&key).unwrap().expect("still saved");
@@ -161,25 +159,62 @@ async fn browser_sign_in_times_out_and_cancels() {
     assert_eq!(error.code(), ErrorCode::Cancelled);
 }
 
-/// Answers the loopback listener itself with a forged state.
-struct ForgedState;
+/// Device code polls as fast as the (test) server says, so these tests take milliseconds.
+fn no_minimum_interval() -> DeviceCodeLimits {
+    DeviceCodeLimits { min_interval: Duration::ZERO, ..DeviceCodeLimits::default() }
+}
 
-impl keyless_azure::auth::BrowserOpener for ForgedState {
+/// What the stray requests to the loopback listener got back: (request, status, page).
+type StrayAnswers = Arc<Mutex<Vec<(&'static str, u16, String)>>>;
+
+/// Sends stray requests to the loopback listener first (a favicon, a redirect with a forged
+/// state, a forged refusal), then plays the browser for the real sign-in.
+#[derive(Default)]
+struct StrayRequestsFirst {
+    answers: StrayAnswers,
+    listener: Arc<Mutex<Option<String>>>,
+}
+
+impl keyless_azure::auth::BrowserOpener for StrayRequestsFirst {
     fn open(&self, url: &Url) -> std::io::Result<()> {
         let redirect = url.query_pairs().find(|(k, _)| k == "redirect_uri").unwrap().1.into_owned();
+        let listener = redirect.replace("//localhost:", "//127.0.0.1:");
+        *self.listener.lock().unwrap() = Some(listener.clone());
+        let (answers, authorize) = (self.answers.clone(), url.clone());
         tokio::spawn(async move {
-            let _ = reqwest::get(format!("{redirect}/?code=stolen&state=forged")).await;
+            let strays = [
+                ("favicon", "/favicon.ico"),
+                ("forged state", "/?code=stolen&state=forged"),
+                ("forged refusal", "/?error=access_denied&state=forged"),
+            ];
+            for (what, path) in strays {
+                let response = reqwest::get(format!("{listener}{path}")).await.unwrap();
+                let status = response.status().as_u16();
+                let page = response.text().await.unwrap();
+                answers.lock().unwrap().push((what, status, page));
+            }
+            let _ = reqwest::get(authorize).await;
         });
         Ok(())
     }
 }
 
 #[tokio::test]
-async fn browser_sign_in_checks_state() {
+async fn stray_requests_to_the_sign_in_listener_are_answered_and_the_sign_in_goes_on() {
     let em = start(fast_config()).await;
-    let error =
-        sign_in_with_browser(&fast_http(), &options(&em), &ForgedState, &SignInCancel::new()).await.unwrap_err();
-    assert!(matches!(error, AuthError::StateMismatch), "{error:?}");
+    let opener = StrayRequestsFirst::default();
+    let session = sign_in_with_browser(&fast_http(), &options(&em), &opener, &SignInCancel::new()).await.unwrap();
+    assert_eq!(session.account().username, minimal_ids::USER_UPN);
+
+    let answers = opener.answers.lock().unwrap().clone();
+    let statuses: Vec<_> = answers.iter().map(|(what, status, _)| (*what, *status)).collect();
+    assert_eq!(statuses, [("favicon", 404), ("forged state", 400), ("forged refusal", 400)]);
+    assert!(answers[1].2.contains("not the one Keyless is waiting for"), "{}", answers[1].2);
+
+    // The listener closed once the sign-in had its redirect.
+    let listener = opener.listener.lock().unwrap().clone().unwrap();
+    let address = listener.trim_start_matches("http://").to_string();
+    assert!(tokio::net::TcpStream::connect(address).await.is_err(), "the sign-in listener is still open");
 }
 
 #[tokio::test]
@@ -214,6 +249,7 @@ async fn device_flow_against(replies: Vec<Reply>) -> Result<Session, AuthError> 
     }
     let options = SignInOptions {
         device_code_slow_down_step: Duration::from_millis(10),
+        device_code_limits: no_minimum_interval(),
         ..SignInOptions::new(CloudProfile::for_emulator(&server.base))
     };
     let http = keyless_azure::AzureHttp::new(HttpConfig::fast_for_tests()).unwrap();

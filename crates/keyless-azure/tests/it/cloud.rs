@@ -1,6 +1,6 @@
 //! Resolving `--cloud` specs: names, files, emulator URLs, and their errors.
 
-use keyless_azure::cloud_spec::resolve_cloud;
+use keyless_azure::cloud_spec::{CloudSource, resolve_cloud, resolve_cloud_spec};
 use keyless_core::CloudProfile;
 
 use crate::support::{Reply, ScriptedServer, closed_port};
@@ -53,4 +53,31 @@ async fn unreachable_emulator_says_to_start_it() {
     let error = resolve_cloud(Some(&url)).await.unwrap_err();
     assert!(error.problem.contains(&url), "{}", error.problem);
     assert!(error.help.contains("keyless emulator"), "{}", error.help);
+}
+
+#[tokio::test]
+async fn resolved_clouds_say_where_their_profile_came_from() {
+    assert_eq!(resolve_cloud_spec(None).await.unwrap().source, CloudSource::BuiltIn);
+    assert_eq!(resolve_cloud_spec(Some("usgov")).await.unwrap().source, CloudSource::BuiltIn);
+
+    let dir = std::env::temp_dir().join(format!("keyless-azure-cloud-source-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("profile.json");
+    std::fs::write(&file, serde_json::to_string(&CloudProfile::for_emulator("http://127.0.0.1:9")).unwrap()).unwrap();
+    assert_eq!(resolve_cloud_spec(Some(file.to_str().unwrap())).await.unwrap().source, CloudSource::File);
+
+    let server = ScriptedServer::start().await;
+    server.push(Reply::json(200, serde_json::to_value(CloudProfile::for_emulator(&server.base)).unwrap()));
+    assert_eq!(resolve_cloud_spec(Some(&server.base)).await.unwrap().source, CloudSource::FetchedFromUrl);
+}
+
+#[tokio::test]
+async fn served_profile_sending_tokens_over_plain_http_elsewhere_is_refused() {
+    let server = ScriptedServer::start().await;
+    let mut profile = CloudProfile::for_emulator(&server.base);
+    profile.authority_host = "http://login.example.net".into();
+    server.push(Reply::json(200, serde_json::to_value(&profile).unwrap()));
+    let error = resolve_cloud_spec(Some(&server.base)).await.unwrap_err();
+    assert!(error.problem.contains("authorityHost"), "{}", error.problem);
+    assert!(error.help.contains("https"), "{}", error.help);
 }
