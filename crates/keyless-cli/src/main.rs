@@ -1,5 +1,6 @@
 //! The `keyless` command: sign in, list organizations, plan / apply / roll back setups, and
-//! run the local demo cloud. Argument parsing and printing only; the work is in the crates.
+//! run the local demo cloud. Parsing, printing and exit codes only: every use case is in
+//! `keyless-usecases`, shared with the desktop app.
 
 mod args;
 mod commands;

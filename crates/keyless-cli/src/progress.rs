@@ -10,6 +10,7 @@ use std::{
     },
 };
 
+use keyless_azure::WaitReason;
 use keyless_engine::progress::{ProgressEvent, Reporter, StepOutcome};
 
 use crate::output::Printer;
@@ -45,6 +46,29 @@ fn outcome_word(outcome: StepOutcome) -> &'static str {
     }
 }
 
+/// What Keyless is waiting for, in words.
+fn wait_sentence(wait: WaitReason) -> &'static str {
+    match wait {
+        WaitReason::ServicePrincipalInEntra => {
+            "Waiting for Entra ID to replicate the new identity (usually under a minute)"
+        }
+        WaitReason::ServicePrincipalInDevOps => {
+            "Waiting for Azure DevOps to see the new service principal (usually one to two minutes)"
+        }
+        WaitReason::ServicePrincipalInArm => {
+            "Waiting for Azure Resource Manager to see the new service principal (usually under a minute)"
+        }
+        WaitReason::FederatedCredential => {
+            "Waiting for Entra ID to put the federated credential change into effect (usually one to five minutes)"
+        }
+        WaitReason::RoleAssignment => "Waiting for the new role assignment to take effect (usually a few minutes)",
+        WaitReason::NewApplication => "Waiting for Entra ID to know the new app registration (usually under a minute)",
+        WaitReason::Membership => {
+            "Waiting for Azure DevOps to put the new membership into effect (usually a few minutes)"
+        }
+    }
+}
+
 impl Reporter for CliReporter {
     fn report(&self, event: ProgressEvent) {
         if self.printer.is_json() {
@@ -65,8 +89,14 @@ impl Reporter for CliReporter {
                 }
                 Ok(())
             }
-            ProgressEvent::StepWaiting { reason, attempt, wait_ms, .. } => {
-                writeln!(err, "          … {reason} (attempt {attempt}, next try in {:.1} s)", *wait_ms as f64 / 1000.0)
+            ProgressEvent::StepWaiting { wait, code, attempt, wait_ms, .. } => {
+                let code = code.as_deref().map(|c| format!(", {c}")).unwrap_or_default();
+                writeln!(
+                    err,
+                    "          … {} (attempt {attempt}{code}, next try in {:.1} s)",
+                    wait_sentence(*wait),
+                    *wait_ms as f64 / 1000.0
+                )
             }
             ProgressEvent::StepFinished { outcome, detail, elapsed_ms, step_id } => {
                 let n = self.done.fetch_add(1, Ordering::SeqCst) + 1;
@@ -78,7 +108,8 @@ impl Reporter for CliReporter {
                     *elapsed_ms as f64 / 1000.0
                 )
             }
-            ProgressEvent::StepFailed { step_id, message, help, .. } => {
+            ProgressEvent::StepFailed { step_id, message, remedy, .. } => {
+                let help = crate::failure::remedy_text(remedy);
                 writeln!(err, "        ✗ failed   {step_id}: {message}\n          help: {help}")
             }
             ProgressEvent::RunFinished { succeeded, done, remaining, .. } => {

@@ -1,6 +1,7 @@
-//! The controller every desktop command calls: it owns the app's state (the cloud, the demo
+//! The controller every desktop command calls: it owns the window's state (the cloud, the demo
 //! emulator when the demo cloud is chosen, the signed-in session, the cancel switches of a
-//! sign-in and a run) and holds the session and cloud commands.
+//! sign-in and a run) and holds the session and cloud commands. Signing in itself is the
+//! shared use case (`keyless_usecases::connect`).
 //!
 //! It is `Sync` so the Tauri shell and the browser bridge keep one and call it from any task.
 //! The pickers live in `directory`, the runs in `runs`; both are `impl Controller` blocks over
@@ -16,27 +17,15 @@ use std::{
 
 use keyless_azure::{
     HttpConfig,
-    auth::{OsKeyring, RefreshTokenStore, SignInCancel},
-    resolve_cloud,
+    auth::{DeviceCodeInstructions, OsKeyring, RefreshTokenStore, SignInCancel},
 };
-use keyless_core::{CloudProfile, Guid};
 use keyless_engine::journal::JournalStore;
-use keyless_ipc::{ChooseCloud, SessionStatus, SignInEvent, SignInRequest};
-
-use crate::{
-    CloudSetting, DesktopError, EventSink,
-    demo::{DemoCloud, DemoSettings},
-    sign_in::{Connected, SignInChoice, SignInContext, sign_in},
-    views,
+use keyless_ipc::{ChooseCloud, SessionStatus, SignInEvent, SignInMethodView, SignInRequest};
+use keyless_usecases::{
+    Cloud, CloudChoice, Connected, DemoCloud, DemoSettings, Method, SignInEnvironment, SignInPrompts, connect,
 };
 
-/// The Entra account a sign-in produced.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SignedInAccount {
-    pub user_principal_name: String,
-    pub display_name: String,
-    pub tenant_id: Guid,
-}
+use crate::{CloudSetting, DesktopError, EventSink, views};
 
 /// What the app decides once at start-up; tests shorten waits and keep state in temp dirs.
 pub struct ControllerOptions {
@@ -75,11 +64,13 @@ impl std::fmt::Debug for ControllerOptions {
 pub struct Controller {
     pub(crate) options: ControllerOptions,
     cloud: Mutex<CloudSetting>,
+    /// The chosen cloud's profile once it has been read (a file, or an emulator's profile).
+    resolved: Mutex<Option<Cloud>>,
     /// The in-process emulator, started when the demo cloud is first needed.
     demo: tokio::sync::Mutex<Option<DemoCloud>>,
     connected: Mutex<Option<Connected>>,
     sign_in_cancel: Mutex<Option<SignInCancel>>,
-    /// Held for the whole of an apply, rollback or finish: one run at a time.
+    /// Held for the whole of an apply, rollback or finish: one run at a time per window.
     pub(crate) run_lock: tokio::sync::Mutex<()>,
     pub(crate) apply_cancel: Mutex<Option<Arc<AtomicBool>>>,
 }
@@ -94,6 +85,7 @@ impl Controller {
         Self {
             options,
             cloud: Mutex::new(cloud),
+            resolved: Mutex::new(None),
             demo: tokio::sync::Mutex::new(None),
             connected: Mutex::new(None),
             sign_in_cancel: Mutex::new(None),
@@ -105,7 +97,7 @@ impl Controller {
     /// `session_status`.
     pub fn session_status(&self) -> SessionStatus {
         SessionStatus {
-            cloud: views::cloud_view(&lock(&self.cloud)),
+            cloud: views::cloud_view(&lock(&self.cloud), lock(&self.resolved).as_ref()),
             account: lock(&self.connected).as_ref().map(|connected| views::account_view(&connected.account)),
         }
     }
@@ -114,19 +106,19 @@ impl Controller {
     /// first sign-in is quick; leaving the demo cloud stops it and forgets its runs.
     pub async fn choose_cloud(&self, request: ChooseCloud) -> Result<SessionStatus, DesktopError> {
         let ChooseCloud { demo, cloud } = request;
-        let setting = if demo {
-            CloudSetting::Demo
-        } else {
-            let profile = resolve_cloud(cloud.as_deref()).await?;
-            CloudSetting::Profile(Box::new(profile))
+        let choice = if demo { CloudChoice::Demo } else { CloudChoice::parse(cloud.as_deref(), CloudChoice::Demo)? };
+        let resolved = match choice.resolve().await? {
+            Some(resolved) => Some(Cloud { profile: resolved.profile, source: resolved.source, is_demo: false }),
+            None => None,
         };
         self.sign_out_locally();
-        if demo {
+        if choice.is_demo() {
             self.with_demo(|_| ()).await?;
         } else if let Some(previous) = self.demo.lock().await.take() {
             previous.shutdown().await;
         }
-        *lock(&self.cloud) = setting;
+        *lock(&self.resolved) = resolved;
+        *lock(&self.cloud) = CloudSetting::from(choice);
         Ok(self.session_status())
     }
 
@@ -145,9 +137,22 @@ impl Controller {
             }
             *slot = Some(cancel.clone());
         }
-        let result = self.sign_in_with(&cancel, SignInChoice { method, tenant, remember }, events).await;
+        let request = keyless_usecases::SignInRequest {
+            method: match method {
+                SignInMethodView::Browser => Method::Browser,
+                SignInMethodView::DeviceCode => Method::DeviceCode,
+                SignInMethodView::AzureCli => Method::AzureCli,
+            },
+            tenant,
+            client_id: None,
+            remember,
+        };
+        let result = self.sign_in_with(&cancel, request, events).await;
         *lock(&self.sign_in_cancel) = None;
         let connected = result?;
+        if let Some(notice) = &connected.storage_notice {
+            tracing::info!(notice, "the sign-in is kept in memory only");
+        }
         *lock(&self.connected) = Some(connected);
         Ok(self.session_status())
     }
@@ -155,13 +160,17 @@ impl Controller {
     async fn sign_in_with(
         &self,
         cancel: &SignInCancel,
-        choice: SignInChoice,
+        request: keyless_usecases::SignInRequest,
         events: &dyn EventSink<SignInEvent>,
     ) -> Result<Connected, DesktopError> {
-        let (cloud, is_demo) = self.cloud_profile().await?;
-        let keyring = (!is_demo).then(|| self.options.keyring.clone());
-        let context = SignInContext { cloud, is_demo, http_config: self.options.http.clone(), keyring, cancel };
-        sign_in(context, choice, events).await
+        let cloud = self.cloud().await?;
+        let environment = SignInEnvironment {
+            cloud: &cloud,
+            http: self.options.http.clone(),
+            keyring: self.options.keyring.clone(),
+            cancel,
+        };
+        Ok(connect::sign_in(environment, request, &ForwardToWindow(events)).await?)
     }
 
     /// `cancel_sign_in`: stops a sign-in in progress; nothing happens when there is none.
@@ -192,12 +201,26 @@ impl Controller {
         lock(&self.connected).clone().ok_or(DesktopError::NotSignedIn)
     }
 
-    /// The current cloud's profile, starting the demo emulator when the demo cloud is chosen.
-    async fn cloud_profile(&self) -> Result<(CloudProfile, bool), DesktopError> {
+    /// The current cloud, reading a chosen profile or starting the demo emulator on first use.
+    async fn cloud(&self) -> Result<Cloud, DesktopError> {
         let setting = lock(&self.cloud).clone();
         match setting {
-            CloudSetting::Profile(profile) => Ok((*profile, false)),
-            CloudSetting::Demo => Ok((self.with_demo(|demo| demo.emulator().cloud_profile()).await?, true)),
+            CloudSetting::Demo => Ok(self.with_demo(|demo| Cloud::demo(demo.profile())).await?),
+            CloudSetting::Chosen(choice) => {
+                if let Some(cloud) = lock(&self.resolved).clone() {
+                    return Ok(cloud);
+                }
+                let resolved = choice.resolve().await?.ok_or_else(|| {
+                    keyless_core::InputError::new(
+                        "cloud",
+                        "the demo cloud has no profile file",
+                        "choose the demo cloud",
+                    )
+                })?;
+                let cloud = Cloud { profile: resolved.profile, source: resolved.source, is_demo: false };
+                *lock(&self.resolved) = Some(cloud.clone());
+                Ok(cloud)
+            }
         }
     }
 
@@ -211,21 +234,24 @@ impl Controller {
         Ok(read(demo))
     }
 
-    /// The name runs are journaled under, so runs of one cloud are never resumed on another.
-    pub(crate) fn cloud_name(&self) -> String {
-        views::cloud_view(&lock(&self.cloud)).name
-    }
-
     pub(crate) fn is_demo(&self) -> bool {
         matches!(*lock(&self.cloud), CloudSetting::Demo)
     }
 
-    /// Where the current cloud's runs are journaled.
-    pub(crate) async fn journal(&self) -> Result<JournalStore, DesktopError> {
+    /// Where the current cloud's runs are journaled, and how they wait.
+    pub(crate) async fn run_settings(&self) -> Result<keyless_usecases::RunSettings, DesktopError> {
         if self.is_demo() {
-            return self.with_demo(DemoCloud::journal).await;
+            let (store, consistency) = self.with_demo(|demo| (demo.journal(), demo.consistency())).await?;
+            return Ok(keyless_usecases::RunSettings { consistency, ..keyless_usecases::RunSettings::new(store) });
         }
-        Ok(self.options.state_dir.clone().map_or_else(JournalStore::default_location, JournalStore::new))
+        let store = match self.options.state_dir.clone() {
+            Some(dir) => JournalStore::new(dir),
+            None => JournalStore::default_location()?,
+        };
+        Ok(keyless_usecases::RunSettings {
+            consistency: self.options.http.consistency.clone(),
+            ..keyless_usecases::RunSettings::new(store)
+        })
     }
 
     /// The demo emulator's base URL while the demo cloud is running.
@@ -247,6 +273,24 @@ impl Controller {
         if let Some(cancel) = lock(&self.apply_cancel).as_ref() {
             cancel.store(true, Ordering::SeqCst);
         }
+    }
+}
+
+/// Shows what the user must do during a sign-in, as `SignInEvent`s.
+struct ForwardToWindow<'a>(&'a dyn EventSink<SignInEvent>);
+
+impl SignInPrompts for ForwardToWindow<'_> {
+    fn device_code(&self, instructions: &DeviceCodeInstructions) {
+        let DeviceCodeInstructions { user_code, verification_uri, message, expires_in: _ } = instructions;
+        self.0.send(SignInEvent::DeviceCode {
+            user_code: user_code.clone(),
+            verification_uri: verification_uri.clone(),
+            message: message.clone(),
+        });
+    }
+
+    fn browser_opened(&self) {
+        self.0.send(SignInEvent::BrowserOpened {});
     }
 }
 

@@ -5,8 +5,6 @@
 //! others are still shown and the failure is listed beside them instead of failing the
 //! command; a failure of the one lookup a command is about is the command's error.
 
-use std::collections::BTreeMap;
-
 use futures::future::join_all;
 use keyless_azure::{AzureError, graph::Application};
 use keyless_core::{
@@ -16,12 +14,14 @@ use keyless_core::{
 };
 use keyless_engine::AzurePort;
 use keyless_ipc::{
-    ConnectionNameRequest, FailedOrganization, IdentityKindView, IdentitySearchRequest, IdentityView, LocationView,
+    ConnectionNameRequest, FailedLookup, IdentityKindView, IdentitySearchRequest, IdentityView, LocationView,
     NameCheck, OrganizationList, OrganizationRequest, OrganizationView, PipelineView, ProjectView, ResourceGroupView,
     SubscriptionRequest, SubscriptionView,
 };
 
-use crate::{Controller, DesktopError, plan_view::count, sign_in::Connected};
+use keyless_usecases::{Connected, Organization, Organizations, UnreadPlace, organizations};
+
+use crate::{Controller, DesktopError, plan_view::count};
 
 /// The most identities of each kind a search returns; the UI asks the user to type more.
 pub const IDENTITY_SEARCH_LIMIT: usize = 20;
@@ -30,48 +30,14 @@ pub const IDENTITY_SEARCH_LIMIT: usize = 20;
 const SINGLE_TENANT_AUDIENCE: &str = "AzureADMyOrg";
 
 impl Controller {
-    /// `list_organizations`: every organization the account reaches, asked tenant by tenant
-    /// because Azure DevOps lists only the organizations of the token's tenant.
+    /// `list_organizations`: every organization the account reaches, in every tenant.
     pub async fn list_organizations(&self) -> Result<OrganizationList, DesktopError> {
         let connected = self.connected()?;
-        let home = connected.tenant();
-        let mut tenants: Vec<Guid> = match connected.client.arm(Some(home)).tenants().await {
-            Ok(list) => list.into_iter().map(|tenant| tenant.tenant_id).collect(),
-            Err(error) => {
-                tracing::debug!(%error, "could not list the account's tenants; asking the home tenant only");
-                vec![]
-            }
-        };
-        if !tenants.contains(&home) {
-            tenants.insert(0, home);
-        }
-        let mut failed = vec![];
-        let mut found: BTreeMap<String, Guid> = BTreeMap::new();
-        let per_tenant = join_all(tenants.iter().map(|tenant| organizations_in_tenant(&connected, *tenant))).await;
-        for (tenant, result) in tenants.iter().zip(per_tenant) {
-            match result {
-                Ok(accounts) => {
-                    for (name, id) in accounts {
-                        found.entry(name).or_insert(id);
-                    }
-                }
-                // A guest tenant without Azure DevOps is normal; only the home tenant's failure
-                // means organizations may be missing from the list.
-                Err(error) if *tenant == home => {
-                    failed.push(FailedOrganization { name: tenant.to_string(), message: error.to_string() })
-                }
-                Err(error) => tracing::debug!(%tenant, %error, "no Azure DevOps organizations in a guest tenant"),
-            }
-        }
-        let described = join_all(found.iter().map(|(name, id)| describe_organization(&connected, name, *id))).await;
-        let mut organizations = vec![];
-        for result in described {
-            match result {
-                Ok(view) => organizations.push(view),
-                Err(failure) => failed.push(failure),
-            }
-        }
-        Ok(OrganizationList { organizations, failed })
+        let Organizations { organizations, unread } = organizations::discover(&connected).await;
+        Ok(OrganizationList {
+            organizations: organizations.into_iter().map(organization_view).collect(),
+            failed: unread.into_iter().map(failed_lookup).collect(),
+        })
     }
 
     /// `list_projects`: the organization's projects with their pipelines.
@@ -196,40 +162,32 @@ impl Controller {
     }
 }
 
-/// The organizations (name, id) the account belongs to in `tenant`.
-async fn organizations_in_tenant(connected: &Connected, tenant: Guid) -> Result<Vec<(String, Guid)>, AzureError> {
-    let profile = connected.client.devops_profile(Some(tenant));
-    let me = profile.me().await?;
-    let accounts = profile.accounts(me.id).await?;
-    Ok(accounts.into_iter().map(|account| (account.account_name, account.account_id)).collect())
-}
-
-async fn describe_organization(
-    connected: &Connected,
-    name: &str,
-    account_id: Guid,
-) -> Result<OrganizationView, FailedOrganization> {
-    let failure = |message: String| FailedOrganization { name: name.to_string(), message };
-    let org = OrgName::parse(name).map_err(|error| failure(error.to_string()))?;
-    let devops = connected.client.devops(&org).await.map_err(|error| failure(error.to_string()))?;
-    let data = devops.connection_data().await.map_err(|error| failure(error.to_string()))?;
-    let tenant = data.resource_tenant.or_else(|| devops.tenant());
-    let (project_count, problem) = match devops.projects().await {
-        Ok(projects) => (count(projects.len()), None),
-        Err(error) => (0, Some(format!("its projects could not be listed: {error}"))),
+fn organization_view(organization: Organization) -> OrganizationView {
+    let Organization { name, id, tenant_id, tenant_matches_account, projects } = organization;
+    let (project_count, problem) = match projects {
+        Ok(projects) => (count(projects), None),
+        Err(failure) => (0, Some(format!("its projects could not be listed: {}", failure.message))),
     };
-    let id = if data.instance_id.is_nil() { account_id } else { data.instance_id };
-    Ok(OrganizationView {
-        name: name.to_string(),
+    OrganizationView {
+        name,
         id: id.to_string(),
-        tenant_id: tenant.map(|tenant| tenant.to_string()).unwrap_or_default(),
+        tenant_id: tenant_id.map(|tenant| tenant.to_string()).unwrap_or_default(),
         project_count,
-        tenant_matches_account: tenant == Some(connected.tenant()),
+        tenant_matches_account,
         // Azure DevOps has no cheap "am I a Project Collection Administrator" read; the plan's
         // `needs` lines and the run's errors say what is missing instead.
         is_administrator: None,
         problem,
-    })
+    }
+}
+
+fn failed_lookup(place: UnreadPlace) -> FailedLookup {
+    match place {
+        UnreadPlace::Organization { name, failure } => FailedLookup::Organization { name, message: failure.message },
+        UnreadPlace::Tenant { tenant_id, home, failure } => {
+            FailedLookup::Tenant { tenant_id: tenant_id.to_string(), home, message: failure.message }
+        }
+    }
 }
 
 async fn find_apps(

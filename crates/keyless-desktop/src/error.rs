@@ -1,61 +1,46 @@
 //! Why a desktop command failed, and how that becomes the `IpcError` the UI branches on.
 //!
-//! Each library error keeps its own message and help line; this module only chooses the
-//! `IpcErrorCode` and carries the service's request id. It writes no sentences of its own
-//! except for the few failures that start here (not signed in, busy, unknown names).
+//! The use cases return typed facts (`FailureCode`, `Remedy`); this module chooses the
+//! `IpcErrorCode` and words the remedy for the window (its buttons, never the CLI's commands
+//! or flags). It writes its own sentences only for the failures that start here.
 
 use keyless_azure::{AuthError, AzureError, ErrorCode};
 use keyless_core::InputError;
-use keyless_emulator::EmulatorError;
-use keyless_engine::{EngineError, journal::JournalError};
+use keyless_engine::{EngineError, FailureCode, Remedy, journal::JournalError};
 use keyless_ipc::{IpcError, IpcErrorCode};
+use keyless_usecases::UseCaseError;
 
 /// A failed desktop command.
 #[derive(Debug, thiserror::Error)]
 pub enum DesktopError {
     #[error(transparent)]
-    Input(#[from] InputError),
-    #[error(transparent)]
-    SignIn(#[from] AuthError),
-    #[error(transparent)]
-    Azure(#[from] AzureError),
-    #[error(transparent)]
-    Engine(#[from] EngineError),
-    #[error(transparent)]
-    Journal(#[from] JournalError),
-    #[error("Keyless could not set up its HTTP client: {0}")]
-    HttpSetup(#[from] keyless_azure::transport::HttpSetupError),
-    #[error("the demo cloud could not start: {0}")]
-    Demo(#[from] EmulatorError),
-    #[error("the demo cloud could not keep its run journal: {0}")]
-    DemoJournal(#[source] std::io::Error),
+    UseCase(#[from] UseCaseError),
     #[error("nobody is signed in")]
     NotSignedIn,
     #[error("{0} is already in progress")]
     Busy(&'static str),
-    #[error("the sign-in did not say which tenant the account belongs to")]
-    NoTenant,
     #[error("'{organization}' is not an organization this account can reach")]
     UnknownOrganization { organization: String },
     #[error("there is no project '{project}' in {organization}")]
     UnknownProject { organization: String, project: String },
-    #[error("Azure CLI sign-in does not work with the demo cloud")]
-    AzureCliOnDemo,
 }
+
+macro_rules! through_use_cases {
+    ($($error:ty),*) => {$(
+        impl From<$error> for DesktopError {
+            fn from(error: $error) -> Self {
+                DesktopError::UseCase(error.into())
+            }
+        }
+    )*};
+}
+through_use_cases!(InputError, AuthError, AzureError, EngineError, JournalError);
 
 impl DesktopError {
     pub fn code(&self) -> IpcErrorCode {
         match self {
-            DesktopError::Input(_) | DesktopError::AzureCliOnDemo => IpcErrorCode::InvalidInput,
-            DesktopError::SignIn(error) => ipc_code(error.code()),
-            DesktopError::Azure(error) => ipc_code(error.code()),
-            DesktopError::Engine(error) => engine_code(error),
-            DesktopError::Journal(JournalError::UnknownRun { .. }) => IpcErrorCode::NotFound,
-            DesktopError::Journal(_)
-            | DesktopError::HttpSetup(_)
-            | DesktopError::Demo(_)
-            | DesktopError::DemoJournal(_) => IpcErrorCode::Internal,
-            DesktopError::NotSignedIn | DesktopError::NoTenant => IpcErrorCode::SignInRequired,
+            DesktopError::UseCase(error) => failure_code(error.code()),
+            DesktopError::NotSignedIn => IpcErrorCode::SignInRequired,
             DesktopError::Busy(_) => IpcErrorCode::Busy,
             DesktopError::UnknownOrganization { .. } | DesktopError::UnknownProject { .. } => IpcErrorCode::NotFound,
         }
@@ -63,31 +48,20 @@ impl DesktopError {
 
     pub fn help(&self) -> String {
         match self {
-            DesktopError::Input(error) => error.help.clone(),
-            DesktopError::SignIn(error) => error.help(),
-            DesktopError::Azure(error) => error.help(),
-            DesktopError::Engine(error) => error.help(),
-            DesktopError::Journal(error) => error.help().into(),
-            DesktopError::HttpSetup(_) | DesktopError::Demo(_) | DesktopError::DemoJournal(_) => {
-                "restart Keyless; if it happens again, report it with the message above".into()
-            }
-            DesktopError::NotSignedIn => "sign in first".into(),
-            DesktopError::Busy(_) => "wait for it to finish, or cancel it".into(),
-            DesktopError::NoTenant => "sign in again, naming the tenant (its id or domain)".into(),
+            DesktopError::UseCase(error) => remedy_words(&error.remedy()),
+            DesktopError::NotSignedIn => "Sign in first.".into(),
+            DesktopError::Busy(_) => "Wait for it to finish, or cancel it.".into(),
             DesktopError::UnknownOrganization { .. } => {
-                "pick an organization from the list, or sign in with an account that belongs to it".into()
+                "Pick an organization from the list, or sign in with an account that belongs to it.".into()
             }
-            DesktopError::UnknownProject { .. } => "pick a project from the organization's list".into(),
-            DesktopError::AzureCliOnDemo => "sign in to the demo cloud with the browser or a device code".into(),
+            DesktopError::UnknownProject { .. } => "Pick a project from the organization's list.".into(),
         }
     }
 
     /// The service's request id, when a service answered.
     pub fn request_id(&self) -> Option<&str> {
         match self {
-            DesktopError::Azure(error) => error.request_id(),
-            DesktopError::SignIn(AuthError::Http(error)) => error.request_id(),
-            DesktopError::Engine(EngineError::Azure { source, .. }) => source.request_id(),
+            DesktopError::UseCase(error) => error.request_id(),
             _ => None,
         }
     }
@@ -103,14 +77,16 @@ impl From<DesktopError> for IpcError {
     }
 }
 
-/// The UI's reading of an engine failure.
-pub fn engine_code(error: &EngineError) -> IpcErrorCode {
-    match error {
-        EngineError::Input(_) => IpcErrorCode::InvalidInput,
-        EngineError::Azure { source, .. } => ipc_code(source.code()),
-        EngineError::Journal(_) => IpcErrorCode::Internal,
-        EngineError::Verification { .. } => IpcErrorCode::Service,
-        EngineError::Cancelled { .. } => IpcErrorCode::Cancelled,
+/// The UI's reading of a use case's failure code.
+pub fn failure_code(code: FailureCode) -> IpcErrorCode {
+    match code {
+        FailureCode::InvalidInput => IpcErrorCode::InvalidInput,
+        FailureCode::Journal | FailureCode::Internal => IpcErrorCode::Internal,
+        FailureCode::UnknownRun | FailureCode::RunOfAnotherCloud => IpcErrorCode::NotFound,
+        FailureCode::RunBusy => IpcErrorCode::Busy,
+        FailureCode::VerificationFailed => IpcErrorCode::Service,
+        FailureCode::Cancelled | FailureCode::Declined => IpcErrorCode::Cancelled,
+        FailureCode::Azure(code) => ipc_code(code),
     }
 }
 
@@ -125,7 +101,7 @@ pub fn ipc_code(code: ErrorCode) -> IpcErrorCode {
         | ErrorCode::TimedOut => IpcErrorCode::SignInRequired,
         ErrorCode::Forbidden => IpcErrorCode::Forbidden,
         ErrorCode::NotFound => IpcErrorCode::NotFound,
-        ErrorCode::Throttled | ErrorCode::Replication => IpcErrorCode::Unavailable,
+        ErrorCode::Throttled | ErrorCode::Replication | ErrorCode::OutcomeUnknown => IpcErrorCode::Unavailable,
         ErrorCode::Network => IpcErrorCode::Network,
         ErrorCode::Conflict | ErrorCode::Validation | ErrorCode::Malformed | ErrorCode::ServerError => {
             IpcErrorCode::Service
@@ -134,17 +110,45 @@ pub fn ipc_code(code: ErrorCode) -> IpcErrorCode {
     }
 }
 
+/// A remedy in the window's words: its buttons and screens, never a command or a flag.
+pub fn remedy_words(remedy: &Remedy) -> String {
+    match remedy {
+        Remedy::ResumeRun => "Choose “Resume the run”: Keyless continues where it stopped.".into(),
+        Remedy::WaitThenResume => "Wait a few minutes (credentials, roles and memberships take time to take effect), then choose “Resume the run”. If it persists, compare the connection's issuer and subject with the identity's federated credentials.".into(),
+        Remedy::SignInAgain => "Sign in again; name the tenant if your account has several.".into(),
+        Remedy::WaitForOtherRun => "Another Keyless window or command is working on this setup. Wait for it to finish, then try again.".into(),
+        Remedy::ChooseStateDirectory => "Check that Keyless's state folder exists and is writable, or start Keyless with KEYLESS_STATE_DIR naming another.".into(),
+        Remedy::MoveDamagedJournal { path } => format!("Move {path} away and apply again; Keyless finds what exists and reuses it."),
+        Remedy::ListRuns => "Pick a run from the list of runs.".into(),
+        Remedy::SwitchCloud { cloud } => format!("Switch to the cloud the run was made in ({cloud}) and sign in there."),
+        Remedy::ReportBug => "Restart Keyless; if it happens again, report it with the message above.".into(),
+        Remedy::Advice { text } => sentence(text),
+        Remedy::Nothing => String::new(),
+    }
+}
+
+/// Libraries write advice as a clause ("sign in again"); the window shows sentences.
+fn sentence(text: &str) -> String {
+    let mut chars = text.trim().chars();
+    let Some(first) = chars.next() else { return String::new() };
+    let mut words: String = first.to_uppercase().chain(chars).collect();
+    if !words.ends_with(['.', '!', '?']) {
+        words.push('.');
+    }
+    words
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn input_errors_keep_their_help() {
+    fn input_errors_keep_their_advice_as_a_sentence() {
         let error: IpcError =
             DesktopError::from(InputError::new("organization", "is empty", "use the name from the URL")).into();
         assert_eq!(
             error,
-            IpcError::new(IpcErrorCode::InvalidInput, "organization: is empty", "use the name from the URL")
+            IpcError::new(IpcErrorCode::InvalidInput, "organization: is empty", "Use the name from the URL.")
         );
     }
 
@@ -154,6 +158,7 @@ mod tests {
         assert_eq!(DesktopError::from(AuthError::Cancelled).code(), IpcErrorCode::Cancelled);
         assert_eq!(DesktopError::from(EngineError::Cancelled { done: 3 }).code(), IpcErrorCode::Cancelled);
         assert_eq!(DesktopError::NotSignedIn.code(), IpcErrorCode::SignInRequired);
+        assert_eq!(DesktopError::from(UseCaseError::NoTenant).code(), IpcErrorCode::SignInRequired);
     }
 
     #[test]
@@ -161,5 +166,27 @@ mod tests {
         assert_eq!(DesktopError::Busy("a run").code(), IpcErrorCode::Busy);
         let unknown = DesktopError::UnknownOrganization { organization: "nope".into() };
         assert_eq!(IpcError::from(unknown).code, IpcErrorCode::NotFound);
+    }
+
+    #[test]
+    fn the_window_never_shows_the_clis_commands_or_flags() {
+        let remedies = [
+            Remedy::ResumeRun,
+            Remedy::WaitThenResume,
+            Remedy::SignInAgain,
+            Remedy::WaitForOtherRun,
+            Remedy::ChooseStateDirectory,
+            Remedy::MoveDamagedJournal { path: "/state/run.json".into() },
+            Remedy::ListRuns,
+            Remedy::SwitchCloud { cloud: "https://login.microsoftonline.us + https://dev.azure.com".into() },
+            Remedy::ReportBug,
+        ];
+        for remedy in remedies {
+            let words = remedy_words(&remedy);
+            assert!(!words.is_empty(), "{remedy:?}");
+            assert!(!words.contains("keyless ") && !words.contains(" --"), "{remedy:?}: {words}");
+        }
+        let cancelled = DesktopError::from(EngineError::Cancelled { done: 2 });
+        assert!(!cancelled.help().contains("keyless apply"), "{}", cancelled.help());
     }
 }

@@ -3,6 +3,7 @@
 //! Conversions destructure their source completely. Nothing here reads files or talks to
 //! Azure; the controller hands in what the engine returned.
 
+use keyless_azure::WaitReason;
 use keyless_engine::{
     journal::{RunJournal, RunStatus},
     progress::{ProgressEvent, Reporter, StepOutcome},
@@ -11,10 +12,14 @@ use keyless_engine::{
 };
 use keyless_ipc::{
     ConnectionReportView, HandOffView, IpcError, ProgressView, ReportStepView, ReportView, RunStatusView,
-    RunSummaryView, RunView, StepOutcomeView,
+    RunSummaryView, RunView, StepOutcomeView, WaitReasonView,
 };
 
-use crate::{EventSink, plan_view::count};
+use crate::{
+    EventSink,
+    error::{failure_code, remedy_words},
+    plan_view::count,
+};
 
 /// Forwards the engine's progress to a sink as `ProgressView`s.
 pub struct ProgressForwarder<'a>(pub &'a dyn EventSink<ProgressView>);
@@ -31,14 +36,27 @@ impl Reporter for ProgressForwarder<'_> {
     }
 }
 
+/// What Keyless is waiting for, as the UI's enum (the UI writes the sentence).
+pub fn wait_view(wait: WaitReason) -> WaitReasonView {
+    match wait {
+        WaitReason::ServicePrincipalInEntra => WaitReasonView::ServicePrincipalInEntra,
+        WaitReason::ServicePrincipalInDevOps => WaitReasonView::ServicePrincipalInDevOps,
+        WaitReason::ServicePrincipalInArm => WaitReasonView::ServicePrincipalInArm,
+        WaitReason::FederatedCredential => WaitReasonView::FederatedCredential,
+        WaitReason::RoleAssignment => WaitReasonView::RoleAssignment,
+        WaitReason::NewApplication => WaitReasonView::NewApplication,
+        WaitReason::Membership => WaitReasonView::Membership,
+    }
+}
+
 pub fn progress_view(event: ProgressEvent) -> ProgressView {
     match event {
         ProgressEvent::RunStarted { run_id, total_steps, resumed } => {
             ProgressView::RunStarted { run_id, total_steps: count(total_steps), resumed }
         }
         ProgressEvent::StepStarted { step_id, title } => ProgressView::StepStarted { step_id, title },
-        ProgressEvent::StepWaiting { step_id, reason, attempt, wait_ms } => {
-            ProgressView::StepWaiting { step_id, reason, attempt, wait_ms }
+        ProgressEvent::StepWaiting { step_id, wait, code, attempt, wait_ms } => {
+            ProgressView::StepWaiting { step_id, wait: wait_view(wait), code, attempt, wait_ms }
         }
         ProgressEvent::Request { step_id, method, url, status } => {
             ProgressView::Request { step_id, method, url, status }
@@ -46,8 +64,8 @@ pub fn progress_view(event: ProgressEvent) -> ProgressView {
         ProgressEvent::StepFinished { step_id, outcome, detail, elapsed_ms } => {
             ProgressView::StepFinished { step_id, outcome: outcome_view(outcome), detail, elapsed_ms }
         }
-        ProgressEvent::StepFailed { step_id, code, message, help } => {
-            ProgressView::StepFailed { step_id, code, message, help }
+        ProgressEvent::StepFailed { step_id, code, message, remedy } => {
+            ProgressView::StepFailed { step_id, code: failure_code(code), message, help: remedy_words(&remedy) }
         }
         ProgressEvent::RunFinished { run_id, succeeded, done, failed, remaining } => ProgressView::RunFinished {
             run_id,

@@ -6,15 +6,27 @@
 use keyless_core::CloudProfile;
 use keyless_ipc::{AccountView, CloudView};
 
-use crate::{CloudSetting, SignedInAccount};
+use keyless_usecases::{Cloud, CloudChoice, SignedInAccount};
+
+use crate::CloudSetting;
 
 /// The name the header shows for the built-in demo cloud.
 pub const DEMO_CLOUD_NAME: &str = "Demo";
 
-pub fn cloud_view(setting: &CloudSetting) -> CloudView {
-    match setting {
-        CloudSetting::Demo => CloudView { name: DEMO_CLOUD_NAME.into(), is_demo: true },
-        CloudSetting::Profile(profile) => profile_view(profile),
+/// The header's cloud: the profile once read, else what the setting names.
+pub fn cloud_view(setting: &CloudSetting, resolved: Option<&Cloud>) -> CloudView {
+    match (setting, resolved) {
+        (CloudSetting::Demo, _) => CloudView { name: DEMO_CLOUD_NAME.into(), is_demo: true },
+        (CloudSetting::Chosen(_), Some(cloud)) => profile_view(&cloud.profile),
+        (CloudSetting::Chosen(CloudChoice::Named(name)), None) => profile_view(&name.profile()),
+        // An emulator the user started is as harmless as the built-in one, so it is marked the same way.
+        (CloudSetting::Chosen(CloudChoice::Url(_) | CloudChoice::Demo), None) => {
+            CloudView { name: DEMO_CLOUD_NAME.into(), is_demo: true }
+        }
+        (CloudSetting::Chosen(CloudChoice::File(path)), None) => CloudView {
+            name: path.file_stem().map(|stem| stem.to_string_lossy().into_owned()).unwrap_or_default(),
+            is_demo: false,
+        },
     }
 }
 
@@ -41,7 +53,7 @@ fn profile_view(profile: &CloudProfile) -> CloudView {
 }
 
 pub fn account_view(account: &SignedInAccount) -> AccountView {
-    let SignedInAccount { user_principal_name, display_name, tenant_id } = account;
+    let SignedInAccount { user_principal_name, display_name, object_id: _, tenant_id } = account;
     AccountView {
         user_principal_name: user_principal_name.clone(),
         display_name: display_name.clone(),
@@ -57,15 +69,19 @@ mod tests {
 
     #[test]
     fn demo_and_emulator_clouds_are_marked_as_demo() {
-        assert_eq!(cloud_view(&CloudSetting::Demo), CloudView { name: "Demo".into(), is_demo: true });
-        let emulator = CloudSetting::Profile(Box::new(CloudProfile::for_emulator("http://127.0.0.1:7780")));
-        assert!(cloud_view(&emulator).is_demo);
+        assert_eq!(cloud_view(&CloudSetting::Demo, None), CloudView { name: "Demo".into(), is_demo: true });
+        let emulator = CloudSetting::Chosen(CloudChoice::Url("http://127.0.0.1:7780".into()));
+        assert!(cloud_view(&emulator, None).is_demo);
+        let profile = CloudProfile::for_emulator("http://127.0.0.1:7780");
+        let resolved =
+            Cloud { profile, source: keyless_azure::cloud_spec::CloudSource::FetchedFromUrl, is_demo: false };
+        assert!(cloud_view(&emulator, Some(&resolved)).is_demo);
     }
 
     #[test]
     fn real_clouds_show_their_name_and_are_not_demo() {
-        let public = CloudSetting::Profile(Box::new(CloudName::Public.profile()));
-        assert_eq!(cloud_view(&public), CloudView { name: "AzureCloud".into(), is_demo: false });
+        let public = CloudSetting::Chosen(CloudChoice::Named(CloudName::Public));
+        assert_eq!(cloud_view(&public, None), CloudView { name: "AzureCloud".into(), is_demo: false });
     }
 
     #[test]
@@ -73,6 +89,7 @@ mod tests {
         let account = SignedInAccount {
             user_principal_name: "ada@contoso.com".into(),
             display_name: "Ada Lovelace".into(),
+            object_id: None,
             tenant_id: Guid::from_u128(0x72F988BF_86F1_41AF_91AB_2D7CD011DB47),
         };
         assert_eq!(account_view(&account).tenant_id, "72f988bf-86f1-41af-91ab-2d7cd011db47");

@@ -1,7 +1,10 @@
-//! Why a run stopped, with the code UIs branch on and the help line people read.
+//! Why a run stopped, as typed facts: a [`FailureCode`] faces branch on and a [`Remedy`] each
+//! face words its own way (the CLI names its commands, the window its buttons). Nothing here
+//! writes advice that names a command or a flag.
 
 use keyless_azure::{AzureError, ErrorCode};
 use keyless_core::InputError;
+use serde::{Deserialize, Serialize};
 
 use crate::journal::JournalError;
 
@@ -15,8 +18,71 @@ pub enum EngineError {
     Journal(#[from] JournalError),
     #[error("{connection} did not pass TestConnection: {message}")]
     Verification { connection: String, message: String },
-    #[error("the run was cancelled after {done} steps; `keyless apply` resumes it")]
+    #[error("the run was cancelled after {done} steps")]
     Cancelled { done: usize },
+}
+
+/// The kind of a failure, stable for `--output json`, progress events and the desktop app.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum FailureCode {
+    /// A value was refused before any request; nothing changed.
+    InvalidInput,
+    /// The run journal could not be read or written.
+    Journal,
+    /// No run with that id in this cloud's journal.
+    UnknownRun,
+    /// Another run of the same setup holds the lock.
+    RunBusy,
+    /// The run was made against another cloud than the one signed in to.
+    RunOfAnotherCloud,
+    /// TestConnection kept failing after every propagation wait.
+    VerificationFailed,
+    Cancelled,
+    /// The user declined the confirmation; nothing changed.
+    Declined,
+    /// Keyless itself failed (its HTTP client, the demo cloud): a bug to report.
+    Internal,
+    /// An Azure call failed; its own code says how.
+    #[serde(untagged)]
+    Azure(ErrorCode),
+}
+
+/// What the user can do next. Faces turn it into words: the CLI names its commands, the
+/// window its buttons; neither sees the other's wording.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum Remedy {
+    /// Apply the same setup again: the run resumes where it stopped.
+    ResumeRun,
+    /// Wait a few minutes (credentials, roles and memberships take time to take effect), then
+    /// apply again; if it persists, compare the connection's issuer and subject with the
+    /// identity's federated credentials.
+    WaitThenResume,
+    /// Sign in again (with the tenant named, if the account has several).
+    SignInAgain,
+    /// Wait for the other run of this setup to end.
+    WaitForOtherRun,
+    /// Pick a state directory that exists and is writable.
+    ChooseStateDirectory,
+    /// Move the damaged journal file away and apply again; existing objects are reused.
+    MoveDamagedJournal { path: String },
+    /// List the runs Keyless knows.
+    ListRuns,
+    /// Sign in to the cloud the run was made in.
+    SwitchCloud { cloud: String },
+    /// Report the problem: Keyless itself failed.
+    ReportBug,
+    /// Advice in plain words that names no command (from a validator or a service).
+    Advice { text: String },
+    /// Nothing to do: the user asked for it.
+    Nothing,
+}
+
+impl Remedy {
+    pub fn advice(text: impl Into<String>) -> Self {
+        Remedy::Advice { text: text.into() }
+    }
 }
 
 impl EngineError {
@@ -24,14 +90,13 @@ impl EngineError {
         EngineError::Azure { step: step.into(), source }
     }
 
-    /// A short stable code for `--output json` and the desktop app.
-    pub fn code(&self) -> String {
+    pub fn code(&self) -> FailureCode {
         match self {
-            EngineError::Input(_) => "invalidInput".into(),
-            EngineError::Azure { source, .. } => format!("{:?}", source.code()).to_lowercase(),
-            EngineError::Journal(_) => "journal".into(),
-            EngineError::Verification { .. } => "verificationFailed".into(),
-            EngineError::Cancelled { .. } => "cancelled".into(),
+            EngineError::Input(_) => FailureCode::InvalidInput,
+            EngineError::Azure { source, .. } => FailureCode::Azure(source.code()),
+            EngineError::Journal(error) => error.failure_code(),
+            EngineError::Verification { .. } => FailureCode::VerificationFailed,
+            EngineError::Cancelled { .. } => FailureCode::Cancelled,
         }
     }
 
@@ -39,15 +104,35 @@ impl EngineError {
         matches!(self, EngineError::Azure { source, .. } if matches!(source.code(), ErrorCode::Unauthorized | ErrorCode::SignInPage))
     }
 
-    pub fn help(&self) -> String {
+    pub fn remedy(&self) -> Remedy {
         match self {
-            EngineError::Input(e) => e.help.clone(),
-            EngineError::Azure { source, .. } => source.help(),
-            EngineError::Journal(e) => e.help().into(),
-            EngineError::Verification { .. } => {
-                "run `keyless apply` again in a few minutes (credentials can take minutes to propagate); if it persists, compare the connection's issuer and subject with the identity's federated credentials".into()
-            }
-            EngineError::Cancelled { .. } => "run `keyless apply` with the same file to continue where it stopped".into(),
+            EngineError::Input(e) => Remedy::advice(e.help.clone()),
+            EngineError::Azure { .. } if self.is_sign_in() => Remedy::SignInAgain,
+            EngineError::Azure { source, .. } => Remedy::advice(source.help()),
+            EngineError::Journal(e) => e.remedy(),
+            EngineError::Verification { .. } => Remedy::WaitThenResume,
+            EngineError::Cancelled { .. } => Remedy::ResumeRun,
+        }
+    }
+}
+
+impl JournalError {
+    pub fn failure_code(&self) -> FailureCode {
+        match self {
+            JournalError::UnknownRun { .. } => FailureCode::UnknownRun,
+            JournalError::InvalidRunId { .. } => FailureCode::InvalidInput,
+            JournalError::Busy { .. } => FailureCode::RunBusy,
+            JournalError::Io { .. } | JournalError::Damaged { .. } | JournalError::NoStateDir => FailureCode::Journal,
+        }
+    }
+
+    pub fn remedy(&self) -> Remedy {
+        match self {
+            JournalError::Io { .. } | JournalError::NoStateDir => Remedy::ChooseStateDirectory,
+            JournalError::InvalidRunId { .. } => Remedy::ListRuns,
+            JournalError::Busy { .. } => Remedy::WaitForOtherRun,
+            JournalError::Damaged { path, .. } => Remedy::MoveDamagedJournal { path: path.display().to_string() },
+            JournalError::UnknownRun { .. } => Remedy::ListRuns,
         }
     }
 }

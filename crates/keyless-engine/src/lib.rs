@@ -7,6 +7,7 @@ pub mod assumptions;
 pub mod azure;
 pub mod error;
 pub mod finish;
+pub mod intent;
 pub mod journal;
 pub mod observe;
 pub mod port;
@@ -18,6 +19,6 @@ pub mod snippets;
 mod steps;
 
 pub use apply::{ApplyOptions, apply};
-pub use error::EngineError;
+pub use error::{EngineError, FailureCode, Remedy};
 pub use observe::observe;
 pub use port::AzurePort;

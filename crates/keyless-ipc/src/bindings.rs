@@ -33,7 +33,7 @@ pub fn typescript() -> String {
         // Pickers
         declaration::<OrganizationList>(&config),
         declaration::<OrganizationView>(&config),
-        declaration::<FailedOrganization>(&config),
+        declaration::<FailedLookup>(&config),
         declaration::<OrganizationRequest>(&config),
         declaration::<ProjectView>(&config),
         declaration::<PipelineView>(&config),
@@ -75,6 +75,7 @@ pub fn typescript() -> String {
         declaration::<RunSummaryView>(&config),
         declaration::<StepOutcomeView>(&config),
         declaration::<ProgressView>(&config),
+        declaration::<WaitReasonView>(&config),
         // Errors
         declaration::<IpcError>(&config),
         declaration::<IpcErrorCode>(&config),

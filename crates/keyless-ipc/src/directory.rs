@@ -13,8 +13,8 @@ use ts_rs::TS;
 #[serde(rename_all = "camelCase")]
 pub struct OrganizationList {
     pub organizations: Vec<OrganizationView>,
-    /// Organizations (or whole tenants, named by tenant id) that could not be read.
-    pub failed: Vec<FailedOrganization>,
+    /// Organizations or whole tenants that could not be read.
+    pub failed: Vec<FailedLookup>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -36,13 +36,25 @@ pub struct OrganizationView {
     pub problem: Option<String>,
 }
 
+/// Something `list_organizations` could not read.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "camelCase")]
-pub struct FailedOrganization {
-    /// The organization name, or the tenant id when a whole tenant could not be read.
-    pub name: String,
-    /// What failed and why, shown as it is.
-    pub message: String,
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum FailedLookup {
+    /// One organization was found but could not be read.
+    #[serde(rename_all = "camelCase")]
+    Organization {
+        name: String,
+        /// What failed and why, shown as it is.
+        message: String,
+    },
+    /// A whole tenant's organizations could not be listed.
+    #[serde(rename_all = "camelCase")]
+    Tenant {
+        tenant_id: String,
+        /// The signed-in tenant: organizations are surely missing from the list.
+        home: bool,
+        message: String,
+    },
 }
 
 /// `list_projects(request)`.

@@ -16,7 +16,7 @@ pub mod session;
 pub mod setup;
 
 pub use directory::{
-    ConnectionNameRequest, FailedOrganization, IdentityKindView, IdentitySearchRequest, IdentityView, LocationView,
+    ConnectionNameRequest, FailedLookup, IdentityKindView, IdentitySearchRequest, IdentityView, LocationView,
     NameCheck, OrganizationList, OrganizationRequest, OrganizationView, PipelineView, ProjectView, ResourceGroupView,
     SubscriptionRequest, SubscriptionView,
 };
@@ -24,7 +24,7 @@ pub use error::{IpcError, IpcErrorCode};
 pub use plan::{PlanCountsView, PlanView, PlannedIdentityView, StepActionView, StepView};
 pub use run::{
     ConnectionReportView, HandOffView, ProgressView, ReportStepView, ReportView, RunRequest, RunStatusView,
-    RunSummaryView, RunView, StepOutcomeView,
+    RunSummaryView, RunView, StepOutcomeView, WaitReasonView,
 };
 pub use session::{AccountView, ChooseCloud, CloudView, SessionStatus, SignInEvent, SignInMethodView, SignInRequest};
 pub use setup::{

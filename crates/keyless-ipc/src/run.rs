@@ -7,6 +7,8 @@
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+use crate::IpcErrorCode;
+
 /// `rollback_run(request, onProgress)` and `finish_run(request, onProgress)`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
@@ -126,6 +128,26 @@ pub enum StepOutcomeView {
     AlreadyDone,
 }
 
+/// What a run is waiting for when Azure answers "not yet".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub enum WaitReasonView {
+    /// A new service principal is not visible to Entra ID yet.
+    ServicePrincipalInEntra,
+    /// Azure DevOps does not know the new service principal yet.
+    ServicePrincipalInDevOps,
+    /// Azure Resource Manager does not know the new service principal yet.
+    ServicePrincipalInArm,
+    /// A new federated credential is not in effect yet.
+    FederatedCredential,
+    /// A new role assignment is not in effect yet.
+    RoleAssignment,
+    /// Entra ID does not know the new app registration yet.
+    NewApplication,
+    /// A new organization or project membership is not in effect yet.
+    Membership,
+}
+
 /// Progress of a run, streamed on the `onProgress` channel, tagged by `event`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(tag = "event", rename_all = "camelCase")]
@@ -134,17 +156,18 @@ pub enum ProgressView {
     RunStarted { run_id: String, total_steps: u32, resumed: bool },
     #[serde(rename_all = "camelCase")]
     StepStarted { step_id: String, title: String },
-    /// A deliberate wait, explained, e.g. "Waiting for Entra ID to replicate the new service principal".
+    /// A deliberate wait for something Azure has not finished; `wait` says what (the UI writes
+    /// the sentence), `code` is the service's code that signalled it, for the details.
     #[serde(rename_all = "camelCase")]
-    StepWaiting { step_id: String, reason: String, attempt: u32, wait_ms: u64 },
+    StepWaiting { step_id: String, wait: WaitReasonView, code: Option<String>, attempt: u32, wait_ms: u64 },
     /// A request the step made (method, URL without secrets, status), for the expanded row.
     #[serde(rename_all = "camelCase")]
     Request { step_id: String, method: String, url: String, status: u16 },
     #[serde(rename_all = "camelCase")]
     StepFinished { step_id: String, outcome: StepOutcomeView, detail: String, elapsed_ms: u64 },
-    /// `code` is the engine's error code, for the details disclosure; `help` is the fix.
+    /// `code` is what the UI branches on; `help` is the fix, in the window's words.
     #[serde(rename_all = "camelCase")]
-    StepFailed { step_id: String, code: String, message: String, help: String },
+    StepFailed { step_id: String, code: IpcErrorCode, message: String, help: String },
     #[serde(rename_all = "camelCase")]
     RunFinished { run_id: String, succeeded: bool, done: u32, failed: u32, remaining: u32 },
 }
@@ -155,10 +178,16 @@ mod tests {
 
     #[test]
     fn progress_is_tagged_by_event_in_camel_case() {
-        let event = ProgressView::StepWaiting { step_id: "s".into(), reason: "r".into(), attempt: 2, wait_ms: 1500 };
+        let event = ProgressView::StepWaiting {
+            step_id: "s".into(),
+            wait: WaitReasonView::ServicePrincipalInDevOps,
+            code: Some("VS403283".into()),
+            attempt: 2,
+            wait_ms: 1500,
+        };
         assert_eq!(
             serde_json::to_value(&event).unwrap(),
-            serde_json::json!({ "event": "stepWaiting", "stepId": "s", "reason": "r", "attempt": 2, "waitMs": 1500 })
+            serde_json::json!({ "event": "stepWaiting", "stepId": "s", "wait": "servicePrincipalInDevOps", "code": "VS403283", "attempt": 2, "waitMs": 1500 })
         );
     }
 

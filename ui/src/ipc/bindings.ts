@@ -95,9 +95,9 @@ message: string, } | { "kind": "browserOpened", };
  */
 export type OrganizationList = { organizations: Array<OrganizationView>, 
 /**
- * Organizations (or whole tenants, named by tenant id) that could not be read.
+ * Organizations or whole tenants that could not be read.
  */
-failed: Array<FailedOrganization>, };
+failed: Array<FailedLookup>, };
 
 export type OrganizationView = { 
 /**
@@ -126,15 +126,18 @@ isAdministrator: boolean | null,
  */
 problem: string | null, };
 
-export type FailedOrganization = { 
 /**
- * The organization name, or the tenant id when a whole tenant could not be read.
+ * Something `list_organizations` could not read.
  */
-name: string, 
+export type FailedLookup = { "kind": "organization", name: string, 
 /**
  * What failed and why, shown as it is.
  */
-message: string, };
+message: string, } | { "kind": "tenant", tenantId: string, 
+/**
+ * The signed-in tenant: organizations are surely missing from the list.
+ */
+home: boolean, message: string, };
 
 /**
  * `list_projects(request)`.
@@ -470,7 +473,12 @@ export type StepOutcomeView = "created" | "updated" | "reused" | "verified" | "h
 /**
  * Progress of a run, streamed on the `onProgress` channel, tagged by `event`.
  */
-export type ProgressView = { "event": "runStarted", runId: string, totalSteps: number, resumed: boolean, } | { "event": "stepStarted", stepId: string, title: string, } | { "event": "stepWaiting", stepId: string, reason: string, attempt: number, waitMs: number, } | { "event": "request", stepId: string, method: string, url: string, status: number, } | { "event": "stepFinished", stepId: string, outcome: StepOutcomeView, detail: string, elapsedMs: number, } | { "event": "stepFailed", stepId: string, code: string, message: string, help: string, } | { "event": "runFinished", runId: string, succeeded: boolean, done: number, failed: number, remaining: number, };
+export type ProgressView = { "event": "runStarted", runId: string, totalSteps: number, resumed: boolean, } | { "event": "stepStarted", stepId: string, title: string, } | { "event": "stepWaiting", stepId: string, wait: WaitReasonView, code: string | null, attempt: number, waitMs: number, } | { "event": "request", stepId: string, method: string, url: string, status: number, } | { "event": "stepFinished", stepId: string, outcome: StepOutcomeView, detail: string, elapsedMs: number, } | { "event": "stepFailed", stepId: string, code: IpcErrorCode, message: string, help: string, } | { "event": "runFinished", runId: string, succeeded: boolean, done: number, failed: number, remaining: number, };
+
+/**
+ * What a run is waiting for when Azure answers "not yet".
+ */
+export type WaitReasonView = "servicePrincipalInEntra" | "servicePrincipalInDevOps" | "servicePrincipalInArm" | "federatedCredential" | "roleAssignment" | "newApplication" | "membership";
 
 /**
  * A failed command: what happened, what to do next, and the service's request id when a

@@ -148,7 +148,9 @@ export class MemoryBackend implements Backend {
           organizations: ORGANIZATIONS.filter((organization) => organization.name !== "fabrikam-shared"),
           failed: [
             {
-              name: FABRIKAM_TENANT,
+              kind: "tenant",
+              tenantId: FABRIKAM_TENANT,
+              home: false,
               message: "Azure DevOps did not answer for tenant Fabrikam (503). Its organizations are missing from this list.",
             },
           ],
@@ -264,9 +266,8 @@ export class MemoryBackend implements Backend {
         onProgress({
           event: "stepWaiting",
           stepId: step.id,
-          reason: step.id.startsWith("sp/")
-            ? "Waiting for Entra ID to replicate the new service principal — usually under a minute"
-            : "Waiting for Entra ID to accept the new federated credential — usually under a minute",
+          wait: step.id.startsWith("sp/") ? "servicePrincipalInEntra" : "federatedCredential",
+          code: step.id.startsWith("sp/") ? "Request_ResourceNotFound" : "AADSTS700213",
           attempt: 1,
           waitMs: 2000,
         });
@@ -278,7 +279,7 @@ export class MemoryBackend implements Backend {
         onProgress({
           event: "stepFailed",
           stepId: step.id,
-          code: "AADSTS700213",
+          code: "service",
           message: "Entra ID has not seen the new federated credential yet.",
           help: "Wait a minute, then choose Retry: Keyless resumes where it stopped.",
         });

@@ -9,8 +9,6 @@ import { plural } from "../wizard/selectors";
 import { StepTitle } from "./StepTitle";
 import type { StepProps } from "./types";
 
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /** The warnings a row carries, as sentences; an empty list for an organization ready to use. */
 export function organizationWarnings(organization: OrganizationView): string[] {
   const warnings: string[] = [];
@@ -105,11 +103,17 @@ export function OrganizationsStep({ wizard, dispatch, commands, titleId }: StepP
       {failed.length > 0 ? (
         <Notice tone="warning" title={`Keyless could not read ${plural(failed.length, "organization or tenant", "organizations or tenants")}; the others are listed below.`}>
           <ul className="plain-list">
-            {failed.map((failure) => (
-              <li key={failure.name}>
-                <strong>{GUID.test(failure.name) ? `Tenant ${failure.name}` : failure.name}</strong>: {failure.message}
-              </li>
-            ))}
+            {failed.map((failure) =>
+              failure.kind === "tenant" ? (
+                <li key={`tenant-${failure.tenantId}`}>
+                  <strong>{failure.home ? `Your tenant ${failure.tenantId}` : `Tenant ${failure.tenantId}`}</strong>: {failure.message}
+                </li>
+              ) : (
+                <li key={`organization-${failure.name}`}>
+                  <strong>{failure.name}</strong>: {failure.message}
+                </li>
+              ),
+            )}
           </ul>
         </Notice>
       ) : null}

@@ -63,7 +63,7 @@ describe("Apply", () => {
         { type: "runProgressed", kind: "apply", at: 0, event: { event: "runStarted", runId: "run-0001", totalSteps: plan.steps.length, resumed: false } },
         { type: "runProgressed", kind: "apply", at: 0, event: { event: "stepFinished", stepId: "identity/0", outcome: "created", detail: "", elapsedMs: 1500 } },
         { type: "runProgressed", kind: "apply", at: 0, event: { event: "stepStarted", stepId: "sp/0", title: "Create the service principal" } },
-        { type: "runProgressed", kind: "apply", at: 0, event: { event: "stepWaiting", stepId: "sp/0", reason: "Waiting for Entra ID to replicate the new service principal", attempt: 2, waitMs: 4000 } },
+        { type: "runProgressed", kind: "apply", at: 0, event: { event: "stepWaiting", stepId: "sp/0", wait: "servicePrincipalInEntra", code: null, attempt: 2, waitMs: 4000 } },
       ),
     );
     show(ApplyStep, running);
@@ -71,7 +71,7 @@ describe("Apply", () => {
     expect(rows[0]).toHaveTextContent("Created");
     expect(rows[0]).toHaveTextContent("2 s");
     expect(rows[1]).toHaveTextContent("Waiting (attempt 2)");
-    expect(rows[1]).toHaveTextContent("Waiting for Entra ID to replicate the new service principal. Checking again in 4 s.");
+    expect(rows[1]).toHaveTextContent("Waiting for Entra ID to replicate the new service principal (usually under a minute). Checking again in 4 s.");
     expect(rows[2]).toHaveTextContent("Not started");
     expect(screen.getByLabelText("Plan steps: totals").textContent).toBe("Done1Remaining7Failed0");
     expect(screen.getByRole("button", { name: "Stop after the current step" })).toBeEnabled();

@@ -28,8 +28,8 @@ describe("announcement", () => {
       wizard,
       { type: "runStarted", kind: "apply", at: 0, steps: [{ id: "sp/0", title: "Create the service principal" }, { id: "b", title: "B" }] },
       { type: "stepSelected", step: "apply" },
-      { type: "runProgressed", kind: "apply", at: 0, event: { event: "stepWaiting", stepId: "sp/0", reason: "Waiting for Entra ID to replicate", attempt: 1, waitMs: 1000 } },
+      { type: "runProgressed", kind: "apply", at: 0, event: { event: "stepWaiting", stepId: "sp/0", wait: "servicePrincipalInEntra", code: null, attempt: 1, waitMs: 1000 } },
     );
-    expect(announcement(running)).toBe("Applying: 0 of 2 done. Now: Create the service principal. Waiting for Entra ID to replicate.");
+    expect(announcement(running)).toBe("Applying: 0 of 2 done. Now: Create the service principal. Waiting for Entra ID to replicate the new service principal (usually under a minute).");
   });
 });

@@ -117,7 +117,7 @@ describe("apply", () => {
     if (failed.status !== "finished") throw new Error(failed.status);
     expect(failed.run.status).toBe("failed");
     const row = failed.progress.steps.find((step) => step.state === "failed");
-    expect(row).toMatchObject({ id: "fic/contoso/Shop/sc-shop-prod", failure: { code: "AADSTS700213" } });
+    expect(row).toMatchObject({ id: "fic/contoso/Shop/sc-shop-prod", failure: { code: "service" } });
     expect(primaryAction(h.state).label).toBe("Retry from the failed step");
 
     await h.commands.apply(h.wizard);

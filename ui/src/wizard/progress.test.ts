@@ -14,8 +14,8 @@ describe("advance", () => {
     let progress = advance(planned, { event: "runStarted", runId: "run-1", totalSteps: 3, resumed: false }, 0);
     progress = advance(progress, { event: "stepStarted", stepId: "sp/0", title: "Create the service principal of kl-shop" }, 100);
     expect(activeStep(progress)?.id).toBe("sp/0");
-    progress = advance(progress, { event: "stepWaiting", stepId: "sp/0", reason: "Waiting for Entra ID to replicate", attempt: 2, waitMs: 4000 }, 200);
-    expect(progress.steps[1]).toMatchObject({ state: "waiting", startedAt: 100, wait: { reason: "Waiting for Entra ID to replicate", attempt: 2, waitMs: 4000 } });
+    progress = advance(progress, { event: "stepWaiting", stepId: "sp/0", wait: "servicePrincipalInEntra", code: null, attempt: 2, waitMs: 4000 }, 200);
+    expect(progress.steps[1]).toMatchObject({ state: "waiting", startedAt: 100, wait: { reason: "Waiting for Entra ID to replicate the new service principal (usually under a minute)", attempt: 2, waitMs: 4000 } });
     progress = advance(progress, { event: "request", stepId: "sp/0", method: "POST", url: "https://graph.microsoft.com/v1.0/servicePrincipals", status: 201 }, 300);
     progress = advance(progress, { event: "stepFinished", stepId: "sp/0", outcome: "created", detail: "id 4d6e", elapsedMs: 950 }, 1050);
     expect(progress.steps[1]).toMatchObject({ state: "done", outcome: "created", detail: "id 4d6e", elapsedMs: 950, requests: [{ status: 201 }] });

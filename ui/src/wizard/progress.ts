@@ -1,6 +1,7 @@
 // Folds a run's progress events into per-step rows (pure), and sums them into totals for the Apply screen.
 import type { ProgressView } from "../ipc/bindings";
 import { type RunProgress, type StepProgress, emptyProgress } from "./model";
+import { waitSentence } from "./waits";
 
 function pendingStep(id: string, title: string): StepProgress {
   return {
@@ -54,7 +55,7 @@ export function advance(progress: RunProgress, event: ProgressView, at: number):
         ...step,
         state: "waiting",
         startedAt: step.startedAt ?? at,
-        wait: { reason: event.reason, attempt: Number(event.attempt), waitMs: Number(event.waitMs) },
+        wait: { reason: waitSentence(event.wait), attempt: Number(event.attempt), waitMs: Number(event.waitMs) },
       }));
     case "request":
       return updateStep(progress, event.stepId, event.stepId, (step) => ({

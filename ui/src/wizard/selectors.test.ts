@@ -200,7 +200,7 @@ describe("primary action", () => {
       wizard,
       { type: "runStarted", kind: "apply", at: 0, steps: [{ id: "a", title: "A" }] },
       { type: "stepSelected", step: "apply" },
-      { type: "runProgressed", kind: "apply", at: 1, event: { event: "stepFailed", stepId: "a", code: "x", message: "m", help: "h" } },
+      { type: "runProgressed", kind: "apply", at: 1, event: { event: "stepFailed", stepId: "a", code: "service", message: "m", help: "h" } },
       { type: "runEnded", kind: "apply", run: { ...completedRun(reviewing().plan, "failed"), error: { code: "service", message: "m", help: "h" } } },
     );
     expect(primaryAction(failedRun)).toMatchObject({ label: "Retry from the failed step", command: "apply" });

@@ -1,8 +1,7 @@
 //! `login`, `logout`, `whoami` and `orgs`.
 
-use std::collections::BTreeMap;
-
 use keyless_core::Guid;
+use keyless_usecases::{Organization, UnreadPlace, organizations};
 use serde::Serialize;
 
 use crate::{CommandResult, args::AzureArgs, commands::session, output::Printer};
@@ -11,34 +10,31 @@ use crate::{CommandResult, args::AzureArgs, commands::session, output::Printer};
 #[serde(rename_all = "camelCase")]
 struct Whoami {
     user_principal_name: String,
-    display_name: Option<String>,
+    display_name: String,
     object_id: Option<Guid>,
-    tenant_id: Option<Guid>,
+    tenant_id: Guid,
     cloud: String,
     demo: bool,
-    method: String,
+    method: keyless_azure::auth::SignInMethod,
 }
 
 pub async fn whoami(args: AzureArgs, printer: &Printer, verb: &str) -> CommandResult {
     let connected = session::connect(&args, printer).await?;
-    let account = connected.session.account().clone();
+    let account = &connected.account;
     let me = Whoami {
-        user_principal_name: account.username.clone(),
+        user_principal_name: account.user_principal_name.clone(),
         display_name: account.display_name.clone(),
         object_id: account.object_id,
-        tenant_id: account.home_tenant,
-        cloud: connected.cloud.name.clone(),
-        demo: connected.cloud.is_emulator,
-        method: format!("{:?}", connected.session.method()),
+        tenant_id: account.tenant_id,
+        cloud: connected.cloud.profile.name.clone(),
+        demo: connected.cloud.profile.is_emulator,
+        method: connected.method(),
     };
     printer.result(&me, || {
         let demo = if me.demo { " (demo cloud: nothing here is real)" } else { "" };
         format!(
             "{verb} {} ({})\n  tenant {}\n  cloud  {}{demo}\n",
-            me.display_name.as_deref().unwrap_or("-"),
-            me.user_principal_name,
-            me.tenant_id.map(|t| t.to_string()).unwrap_or_else(|| "-".into()),
-            me.cloud,
+            me.display_name, me.user_principal_name, me.tenant_id, me.cloud,
         )
     });
     Ok(0)
@@ -60,74 +56,80 @@ struct OrgRow {
     id: Guid,
     tenant_id: Option<Guid>,
     project_count: Option<usize>,
-    /// Why the organization could not be read, when it could not.
+    /// Why its projects could not be listed, when they could not.
     problem: Option<String>,
+}
+
+/// A tenant or organization that could not be read.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase", tag = "kind")]
+enum UnreadRow {
+    #[serde(rename_all = "camelCase")]
+    Tenant { tenant_id: Guid, home: bool, code: keyless_azure::ErrorCode, message: String },
+    #[serde(rename_all = "camelCase")]
+    Organization { name: String, code: keyless_azure::ErrorCode, message: String },
+}
+
+#[derive(Serialize)]
+struct OrgList {
+    organizations: Vec<OrgRow>,
+    unread: Vec<UnreadRow>,
 }
 
 pub async fn orgs(args: AzureArgs, printer: &Printer) -> CommandResult {
     let connected = session::connect(&args, printer).await?;
-    let home = connected.session.account().home_tenant;
-    // Accounts lists only the organizations of the token's tenant: ask every tenant.
-    let mut tenants: Vec<Option<Guid>> = match connected.client.arm(home).tenants().await {
-        Ok(list) => list.into_iter().map(|t| Some(t.tenant_id)).collect(),
-        Err(_) => vec![home],
+    let found = organizations::discover(&connected).await;
+    let list = OrgList {
+        organizations: found.organizations.into_iter().map(org_row).collect(),
+        unread: found.unread.into_iter().map(unread_row).collect(),
     };
-    if tenants.is_empty() {
-        tenants.push(home);
-    }
-    let mut found = BTreeMap::new();
-    for tenant in tenants {
-        let profile = connected.client.devops_profile(tenant);
-        let Ok(me) = profile.me().await else { continue };
-        let Ok(accounts) = profile.accounts(me.id).await else { continue };
-        for account in accounts {
-            found.entry(account.account_name.clone()).or_insert(account);
+    printer.result(&list, || {
+        let mut text = String::new();
+        if list.organizations.is_empty() {
+            text.push_str("No organizations found for this account. Sign in with another account, or with --tenant for another tenant.\n");
+        } else {
+            text.push_str(&format!("{:<24} {:<38} {:<38} {:>8}\n", "ORGANIZATION", "ID", "TENANT", "PROJECTS"));
         }
-    }
-    let mut rows = vec![];
-    for (name, account) in found {
-        let org = keyless_core::names::OrgName::parse(&name)?;
-        let row = match connected.client.devops(&org).await {
-            Ok(devops) => match (devops.connection_data().await, devops.projects().await) {
-                (Ok(data), Ok(projects)) => OrgRow {
-                    name,
-                    id: data.instance_id,
-                    tenant_id: data.resource_tenant,
-                    project_count: Some(projects.len()),
-                    problem: None,
-                },
-                (Err(e), _) | (_, Err(e)) => OrgRow {
-                    name,
-                    id: account.account_id,
-                    tenant_id: devops.tenant(),
-                    project_count: None,
-                    problem: Some(e.to_string()),
-                },
-            },
-            Err(e) => OrgRow {
-                name,
-                id: account.account_id,
-                tenant_id: None,
-                project_count: None,
-                problem: Some(e.to_string()),
-            },
-        };
-        rows.push(row);
-    }
-    printer.result(&rows, || {
-        if rows.is_empty() {
-            return "No organizations found for this account. Sign in with another account, or with --tenant for another tenant.\n".into();
-        }
-        let mut text = format!("{:<24} {:<38} {:<38} {:>8}\n", "ORGANIZATION", "ID", "TENANT", "PROJECTS");
-        for r in &rows {
+        for r in &list.organizations {
             let tenant = r.tenant_id.map(|t| t.to_string()).unwrap_or_else(|| "-".into());
             let projects = r.project_count.map(|c| c.to_string()).unwrap_or_else(|| "?".into());
             text.push_str(&format!("{:<24} {:<38} {:<38} {:>8}\n", r.name, r.id, tenant, projects));
             if let Some(problem) = &r.problem {
-                text.push_str(&format!("  could not read it: {problem}\n"));
+                text.push_str(&format!("  its projects could not be listed: {problem}\n"));
             }
+        }
+        for unread in &list.unread {
+            text.push_str(&match unread {
+                UnreadRow::Tenant { tenant_id, home: true, message, .. } => format!(
+                    "could not list the organizations of your tenant {tenant_id}, so some may be missing: {message}\n"
+                ),
+                UnreadRow::Tenant { tenant_id, home: false, message, .. } => {
+                    format!("could not list the organizations of tenant {tenant_id}: {message}\n")
+                }
+                UnreadRow::Organization { name, message, .. } => format!("could not read organization {name}: {message}\n"),
+            });
         }
         text
     });
     Ok(0)
+}
+
+fn org_row(organization: Organization) -> OrgRow {
+    let Organization { name, id, tenant_id, tenant_matches_account: _, projects } = organization;
+    let (project_count, problem) = match projects {
+        Ok(count) => (Some(count), None),
+        Err(failure) => (None, Some(failure.message)),
+    };
+    OrgRow { name, id, tenant_id, project_count, problem }
+}
+
+fn unread_row(place: UnreadPlace) -> UnreadRow {
+    match place {
+        UnreadPlace::Tenant { tenant_id, home, failure } => {
+            UnreadRow::Tenant { tenant_id, home, code: failure.code, message: failure.message }
+        }
+        UnreadPlace::Organization { name, failure } => {
+            UnreadRow::Organization { name, code: failure.code, message: failure.message }
+        }
+    }
 }

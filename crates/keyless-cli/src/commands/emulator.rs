@@ -2,18 +2,11 @@
 
 use keyless_emulator::{EmulatorConfig, Scenario};
 
-use crate::{
-    CommandResult,
-    args::EmulatorArgs,
-    failure::{Exit, Failure},
-    output::Printer,
-};
+use crate::{CommandResult, args::EmulatorArgs, failure::Failure, output::Printer};
 
 pub async fn run(args: EmulatorArgs, printer: &Printer) -> CommandResult {
     if !(0.0..=1.0).contains(&args.fault_rate) {
-        return Err(Failure::new(
-            Exit::BadInput,
-            "invalidInput",
+        return Err(Failure::bad_input(
             format!("--fault-rate {} is not a probability", args.fault_rate),
             "use a number from 0 to 1, e.g. --fault-rate 0.2",
         ));

@@ -1,20 +1,19 @@
-//! `plan`, `apply`, `rollback` and `finish`: setups against Azure, through the engine.
+//! `plan`, `apply`, `rollback` and `finish`: the CLI's face of `keyless_usecases::runs`. This
+//! file reads the setup file, asks for confirmation, and prints; the use cases do the rest.
 
 use std::{io::IsTerminal, path::Path};
 
 use keyless_core::{
-    plan::{Plan, build_plan},
+    plan::Plan,
     setup::{Setup, parse_setup_toml},
 };
 use keyless_engine::{
-    ApplyOptions, apply,
-    azure::AzureClients,
-    finish::finish,
-    journal::{JournalStore, RunJournal, RunStatus},
-    observe,
+    FailureCode,
+    journal::{CreatedResource, JournalStore, RunJournal, RunStatus},
     report::RunReport,
-    rollback::{describe, rollback, rollback_order},
+    rollback::describe,
 };
+use keyless_usecases::{Confirm, Connected, RunOutcome, RunSettings, runs};
 
 use crate::{
     CommandResult,
@@ -27,9 +26,7 @@ use crate::{
 
 pub fn read_setup(path: &Path) -> Result<Setup, Failure> {
     let text = std::fs::read_to_string(path).map_err(|e| {
-        Failure::new(
-            Exit::BadInput,
-            "setupFile",
+        Failure::bad_input(
             format!("cannot read the setup file {}: {e}", path.display()),
             "check the path given to -f; examples/ has complete setups",
         )
@@ -37,16 +34,11 @@ pub fn read_setup(path: &Path) -> Result<Setup, Failure> {
     Ok(parse_setup_toml(&path.display().to_string(), &text)?)
 }
 
-async fn plan_for(port: &AzureClients, setup: &Setup) -> Result<(Plan, keyless_core::observed::Observed), Failure> {
-    let observed = observe(port, setup).await?;
-    let plan = build_plan(setup, &observed)?;
-    Ok((plan, observed))
-}
-
 pub async fn plan(azure: AzureArgs, file: &Path, printer: &Printer) -> CommandResult {
     let setup = read_setup(file)?;
     let connected = session::connect(&azure, printer).await?;
-    let (plan, _) = plan_for(&connected.port, &setup).await?;
+    let planned = runs::plan(&connected, &setup).await.map_err(Failure::from)?;
+    let plan = planned.plan;
     printer.result(&plan, || {
         let mut text = plan.render_text();
         if plan.is_no_op() {
@@ -57,26 +49,64 @@ pub async fn plan(azure: AzureArgs, file: &Path, printer: &Printer) -> CommandRe
     Ok(0)
 }
 
-fn confirm(question: &str, yes: bool, printer: &Printer) -> Result<(), Failure> {
-    if yes {
-        return Ok(());
+/// Asks on the terminal, or takes `--yes`; prints what will change first.
+struct AskOnTerminal<'a> {
+    yes: bool,
+    printer: &'a Printer,
+}
+
+impl AskOnTerminal<'_> {
+    fn ask(&self, question: &str) -> bool {
+        if self.yes {
+            return true;
+        }
+        if self.printer.is_json() || !std::io::stdin().is_terminal() {
+            return false;
+        }
+        eprint!("{question} [y/N] ");
+        let mut answer = String::new();
+        let _ = std::io::stdin().read_line(&mut answer);
+        matches!(answer.trim(), "y" | "Y" | "yes")
     }
-    if printer.is_json() || !std::io::stdin().is_terminal() {
-        return Err(Failure::new(
+}
+
+impl Confirm for AskOnTerminal<'_> {
+    fn apply(&self, plan: &Plan, resuming: Option<&RunJournal>) -> bool {
+        if !self.printer.is_json() {
+            eprint!("{}", plan.render_text());
+            if let Some(run) = resuming {
+                eprintln!("\nResuming run {} ({} steps already done).", run.run_id, run.steps.len());
+            }
+        }
+        self.ask("\nApply these changes?")
+    }
+
+    fn rollback(&self, journal: &RunJournal, removes: &[CreatedResource]) -> bool {
+        if !self.printer.is_json() {
+            eprintln!(
+                "Rollback of run {} removes {} object(s), and nothing it did not create:",
+                journal.run_id,
+                removes.len()
+            );
+            for resource in removes {
+                eprintln!("  - {}", describe(resource));
+            }
+        }
+        self.ask("\nRemove them?")
+    }
+}
+
+/// A declined confirmation: without a terminal, the CLI asks for `--yes` instead.
+fn declined(yes: bool, printer: &Printer) -> Failure {
+    if !yes && (printer.is_json() || !std::io::stdin().is_terminal()) {
+        return Failure::new(
             Exit::Declined,
-            "confirmationNeeded",
+            FailureCode::Declined,
             "this command changes Azure and needs a confirmation",
             "pass --yes to confirm without a prompt",
-        ));
+        );
     }
-    eprint!("{question} [y/N] ");
-    let mut answer = String::new();
-    let _ = std::io::stdin().read_line(&mut answer);
-    if matches!(answer.trim(), "y" | "Y" | "yes") {
-        Ok(())
-    } else {
-        Err(Failure::new(Exit::Declined, "declined", "nothing was changed", ""))
-    }
+    Failure::new(Exit::Declined, FailureCode::Declined, "nothing was changed", "")
 }
 
 pub struct ApplyArgs<'a> {
@@ -89,48 +119,31 @@ pub struct ApplyArgs<'a> {
 
 pub async fn apply_setup(args: ApplyArgs<'_>, printer: &Printer) -> CommandResult {
     let setup = read_setup(args.file)?;
+    let store = store(&args.state)?;
+    refuse_report_dir_in_journal(&store, args.report_dir)?;
     let connected = session::connect(&args.azure, printer).await?;
-    let store = store(&args.state);
-    run_apply(
-        &connected.port,
-        &connected.cloud.name,
-        &store,
-        &setup,
-        args.yes,
-        args.report_dir,
-        printer,
-        &ApplyOptions::default(),
-    )
-    .await
+    run_apply(&connected, &RunSettings::new(store), &setup, args.yes, args.report_dir, printer).await
 }
 
 /// Plans, confirms, applies (resuming an unfinished run of the same setup) and reports.
-#[allow(clippy::too_many_arguments)]
 pub async fn run_apply(
-    port: &AzureClients,
-    cloud: &str,
-    store: &JournalStore,
+    connected: &Connected,
+    settings: &RunSettings,
     setup: &Setup,
     yes: bool,
     report_dir: Option<&Path>,
     printer: &Printer,
-    options: &ApplyOptions,
 ) -> CommandResult {
-    let (plan, observed) = plan_for(port, setup).await?;
-    let resumed = store.unfinished_for(setup)?;
-    if !printer.is_json() {
-        eprint!("{}", plan.render_text());
-        if let Some(run) = &resumed {
-            eprintln!("\nResuming run {} ({} steps already done).", run.run_id, run.steps.len());
-        }
-    }
-    if !plan.is_no_op() {
-        confirm("\nApply these changes?", yes, printer)?;
-    }
-    let journal = resumed.unwrap_or_else(|| RunJournal::new(cloud, setup.clone()));
     let reporter = CliReporter::new(printer);
-    let journal = apply(port, store, &reporter, &plan, &observed, journal, options).await?;
-    let report = RunReport::build(&plan, &journal);
+    let confirm = AskOnTerminal { yes, printer };
+    let outcome = match runs::apply_setup(connected, settings, setup, &reporter, &confirm).await {
+        Err(keyless_usecases::UseCaseError::Declined) => return Err(declined(yes, printer)),
+        other => other?,
+    };
+    let RunOutcome { journal, report, stopped } = outcome;
+    if let Some(error) = stopped {
+        return Err(error.into());
+    }
     if let Some(dir) = report_dir {
         write_report(dir, &report)?;
     }
@@ -156,19 +169,33 @@ pub async fn run_apply(
     Ok(if journal.status == RunStatus::WaitingForHandOff { Exit::HandOffPending as u8 } else { 0 })
 }
 
+/// Reports are written beside, never over, the run journals.
+fn refuse_report_dir_in_journal(store: &JournalStore, report_dir: Option<&Path>) -> Result<(), Failure> {
+    match report_dir {
+        Some(dir) if store.is_journal_dir(dir) => Err(Failure::bad_input(
+            format!("{} is the run journal directory", dir.display()),
+            "pick another directory for --report-dir, so reports never mix with the journals Keyless resumes from",
+        )),
+        _ => Ok(()),
+    }
+}
+
 fn write_report(dir: &Path, report: &RunReport) -> Result<(), Failure> {
     let io = |e: std::io::Error| {
         Failure::new(
             Exit::Failed,
-            "report",
+            FailureCode::Journal,
             format!("cannot write the report to {}: {e}", dir.display()),
             "pick a writable directory with --report-dir",
         )
     };
     std::fs::create_dir_all(dir).map_err(io)?;
-    std::fs::write(dir.join(format!("{}.md", report.run_id)), report.render_markdown()).map_err(io)?;
-    std::fs::write(dir.join(format!("{}.json", report.run_id)), serde_json::to_vec_pretty(report).unwrap_or_default())
-        .map_err(io)?;
+    std::fs::write(dir.join(format!("{}.report.md", report.run_id)), report.render_markdown()).map_err(io)?;
+    std::fs::write(
+        dir.join(format!("{}.report.json", report.run_id)),
+        serde_json::to_vec_pretty(report).unwrap_or_default(),
+    )
+    .map_err(io)?;
     for hand_off in &report.hand_offs {
         let name = hand_off.connection.replace('/', "_");
         std::fs::write(dir.join(format!("hand-off-{name}.md")), hand_off.render_markdown()).map_err(io)?;
@@ -183,25 +210,25 @@ pub async fn rollback_run(
     yes: bool,
     printer: &Printer,
 ) -> CommandResult {
-    let store = store(&state);
-    let journal = store.load(run)?;
-    if journal.status == RunStatus::RolledBack {
-        printer.result(&serde_json::json!({ "runId": run, "status": "rolledBack" }), || {
+    let store = store(&state)?;
+    // Refuse a run id that is not in the journal before asking anyone to sign in.
+    if store.load(run)?.status == RunStatus::RolledBack {
+        printer.result(&serde_json::json!({ "runId": run, "status": RunStatus::RolledBack }), || {
             format!("Run {run} was already rolled back.\n")
         });
         return Ok(0);
     }
-    let order = rollback_order(&journal);
-    if !printer.is_json() {
-        eprintln!("Rollback of run {run} removes {} object(s), and nothing it did not create:", order.len());
-        for resource in &order {
-            eprintln!("  - {}", describe(resource));
-        }
-    }
-    confirm("\nRemove them?", yes, printer)?;
     let connected = session::connect(&azure, printer).await?;
     let reporter = CliReporter::new(printer);
-    let journal = rollback(&connected.port, &store, &reporter, journal, &ApplyOptions::default()).await?;
+    let confirm = AskOnTerminal { yes, printer };
+    let outcome = match runs::rollback_run(&connected, &RunSettings::new(store), run, &reporter, &confirm).await {
+        Err(keyless_usecases::UseCaseError::Declined) => return Err(declined(yes, printer)),
+        other => other?,
+    };
+    if let Some(error) = outcome.stopped {
+        return Err(error.into());
+    }
+    let journal = outcome.journal;
     printer.result(&serde_json::json!({ "runId": journal.run_id, "status": journal.status }), || {
         format!("Run {run} rolled back.\n")
     });
@@ -209,12 +236,15 @@ pub async fn rollback_run(
 }
 
 pub async fn finish_run(azure: AzureArgs, state: StateDirArgs, run: &str, printer: &Printer) -> CommandResult {
-    let store = store(&state);
-    let journal = store.load(run)?;
+    let store = store(&state)?;
+    store.load(run)?;
     let connected = session::connect(&azure, printer).await?;
-    let (plan, _) = plan_for(&connected.port, &journal.setup).await?;
     let reporter = CliReporter::new(printer);
-    let journal = finish(&connected.port, &store, &reporter, &plan, journal, &ApplyOptions::default()).await?;
+    let outcome = runs::finish_run(&connected, &RunSettings::new(store), run, &reporter).await?;
+    if let Some(error) = outcome.stopped {
+        return Err(error.into());
+    }
+    let journal = outcome.journal;
     printer.result(&serde_json::json!({ "runId": journal.run_id, "status": journal.status }), || {
         match journal.status {
             RunStatus::Completed => format!("Run {run} is complete: every draft is finished and verified.\n"),

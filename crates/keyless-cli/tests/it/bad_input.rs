@@ -13,7 +13,14 @@ async fn an_unknown_cloud_name() {
     let (code, err) = refused(&["whoami", "--cloud", "mars", "--auth", "device-code"]).await;
     assert_eq!(code, Some(2));
     assert!(err.contains("cloud: 'mars' is not a known cloud"), "{err}");
-    assert!(err.contains("help: use public, usgov or china"), "{err}");
+    assert!(err.contains("help: use demo, public, usgov or china"), "{err}");
+}
+
+#[tokio::test]
+async fn the_demo_cloud_for_a_single_command_points_at_keyless_demo() {
+    let (code, err) = refused(&["whoami", "--cloud", "demo", "--auth", "device-code"]).await;
+    assert_eq!(code, Some(2));
+    assert!(err.contains("keyless demo") && err.contains("keyless emulator"), "{err}");
 }
 
 #[tokio::test]

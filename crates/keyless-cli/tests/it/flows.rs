@@ -18,7 +18,9 @@ async fn whoami_and_orgs_work_alone_in_fresh_processes() {
 
     let out = keyless(&["orgs", "--cloud", &cloud, "--auth", "device-code", "--output", "json"], state.path()).await;
     assert!(out.status.success(), "{}", stderr(&out));
-    let orgs: Vec<Value> = serde_json::from_str(&stdout(&out)).unwrap();
+    let listed: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(listed["unread"], serde_json::json!([]), "every tenant and organization could be read");
+    let orgs = listed["organizations"].as_array().unwrap();
     let contoso = orgs.iter().find(|o| o["name"] == "contoso").expect("contoso listed");
     assert_eq!(contoso["id"], "5a6b7c8d-9e0f-4a1b-8c2d-3e4f5a6b7c8d");
     assert_eq!(contoso["tenantId"], "6b1f3c2a-4d5e-4f60-8a7b-9c0d1e2f3a4b");

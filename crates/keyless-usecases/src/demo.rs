@@ -1,31 +1,34 @@
-//! The built-in demo cloud: the emulator started inside the app, with its demo scenario and
-//! short waits, plus a throw-away run journal that lives as long as the emulator does.
+//! The built-in demo cloud: the emulator started inside the process with its demo scenario and
+//! short waits, a throw-away run journal that lives as long as it does, and a browser that
+//! completes the emulator's sign-in page by itself. The desktop app and `keyless demo` both
+//! use these settings, so the demo behaves the same in each.
 //!
-//! Nothing here reaches beyond 127.0.0.1, and nothing outlives the app: the emulator keeps
+//! Nothing here reaches beyond 127.0.0.1, and nothing outlives the process: the emulator keeps
 //! its state in memory, so its runs are kept in a temporary directory instead of the real
 //! journal, where they could be mistaken for (or resumed against) a real cloud.
 
 use std::time::Duration;
 
 use keyless_azure::{ConsistencyPolicy, auth::BrowserOpener};
+use keyless_core::CloudProfile;
 use keyless_emulator::{EmulatorConfig, RunningEmulator};
 use keyless_engine::journal::JournalStore;
 
-use crate::DesktopError;
+use crate::UseCaseError;
 
-/// How the demo cloud behaves: the app uses [`DemoSettings::default`]; tests shorten the waits.
+/// How the demo cloud behaves: faces use [`DemoSettings::default`]; tests shorten the waits.
 #[derive(Debug, Clone)]
 pub struct DemoSettings {
     pub emulator: EmulatorConfig,
-    /// How runs wait for the emulator's simulated replication.
+    /// How runs wait for the emulator's simulated replication and propagation.
     pub consistency: ConsistencyPolicy,
 }
 
 impl Default for DemoSettings {
     fn default() -> Self {
         DemoSettings {
-            // Waits of a second or two: long enough to see "waiting for replication" on the
-            // Apply screen, short enough that the whole demo takes well under a minute.
+            // Waits of a second or two: long enough to see "waiting for replication" in the
+            // progress, short enough that the whole demo takes well under a minute.
             emulator: EmulatorConfig {
                 port: 0,
                 // The device code endpoint states its interval in whole seconds; anything
@@ -49,22 +52,33 @@ impl Default for DemoSettings {
 pub struct DemoCloud {
     emulator: RunningEmulator,
     journal_dir: tempfile::TempDir,
+    consistency: ConsistencyPolicy,
 }
 
 impl DemoCloud {
-    pub async fn start(settings: &DemoSettings) -> Result<Self, DesktopError> {
+    pub async fn start(settings: &DemoSettings) -> Result<Self, UseCaseError> {
         let emulator = keyless_emulator::start(settings.emulator.clone()).await?;
         let journal_dir =
-            tempfile::Builder::new().prefix("keyless-demo-runs-").tempdir().map_err(DesktopError::DemoJournal)?;
-        Ok(DemoCloud { emulator, journal_dir })
+            tempfile::Builder::new().prefix("keyless-demo-runs-").tempdir().map_err(UseCaseError::DemoJournal)?;
+        Ok(DemoCloud { emulator, journal_dir, consistency: settings.consistency.clone() })
     }
 
     pub fn emulator(&self) -> &RunningEmulator {
         &self.emulator
     }
 
+    pub fn profile(&self) -> CloudProfile {
+        self.emulator.cloud_profile()
+    }
+
+    /// The demo's own journal, deleted with it.
     pub fn journal(&self) -> JournalStore {
         JournalStore::new(self.journal_dir.path())
+    }
+
+    /// How runs on the demo cloud wait for its simulated replication.
+    pub fn consistency(&self) -> ConsistencyPolicy {
+        self.consistency.clone()
     }
 
     pub async fn shutdown(self) {
