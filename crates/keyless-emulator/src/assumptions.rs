@@ -101,6 +101,49 @@
 //!     is a 400.
 //! 38. **Connection management rights**: Project Collection Administrators and the creator may
 //!     update, share, convert, delete and change pipeline permissions; others get 403.
+//! 39. **"Commit, then 504"** (`FaultKind::CommitThenGatewayTimeout`): the write takes effect and
+//!     the client gets 504; ARM's body is `{"error":{"code":"GatewayTimeout",...}}`, Entra,
+//!     Graph and Azure DevOps send an empty body (their front doors answer without the service).
+//! 40. **FIC propagation**: a FIC on a user-assigned managed identity is invisible to token
+//!     exchange for `managed_identity_fic_propagation_delay`, so TestConnection answers exactly
+//!     as without it: [`no_fic_message`] (AADSTS70025) when the identity has no other working
+//!     FIC, else the AADSTS700211/700213/7002138 comparison with the others. The text is the
+//!     one Entra sends ("The client '{id}'({name}) has no configured federated identity
+//!     credentials."); the error tables shorten it to "Client application has no configured
+//!     federated identity credentials". On an app registration the existing behaviour stays:
+//!     a pending FIC turns AADSTS70025 into AADSTS70021 (`fic_propagation_delay`).
+//! 41. **Role assignment propagation**: for `role_propagation_delay` after it is created, a role
+//!     assignment does not count in TestConnection. Subscription scope: a principal without any
+//!     propagated role at or below the subscription gets ARM's `SubscriptionNotFound` (a
+//!     principal without access cannot see the subscription). Resource group scope
+//!     (`data.resourceGroupName`): the same, then `AuthorizationFailed` on
+//!     `Microsoft.Resources/subscriptions/resourceGroups/read` when no propagated role covers
+//!     the group. Management group scope: `AuthorizationFailed` on
+//!     `Microsoft.Management/managementGroups/read`. ARM's own API (list, GET of assignments)
+//!     shows the assignment at once.
+//! 42. **Membership propagation**: for `membership_propagation_delay` after a service principal is
+//!     added to an organization (given a licence), an "Azure DevOps" connection's TestConnection
+//!     answers TF401444 as for a non-member. Project group membership (VS800075) is not delayed.
+//! 43. **Entitlements**: `dateCreated` is when the member was first added (a POST for an existing
+//!     member upserts and keeps it; a group-licensed member also keeps its licence). For
+//!     `membership_read_lag` after that, `GET serviceprincipalentitlements/{id}` answers 404
+//!     VS403346 and the Azure DevOps Graph service principal list leaves out principals first
+//!     recorded within the lag.
+//! 44. **Group-licensed members** (scenario `group_licensed = true`): `PATCH` replacing
+//!     `/accessLevel` is a 400 `InvalidAccessException` [`GROUP_LICENSED_PATCH_MESSAGE`]; the
+//!     entitlement shows `assignmentSource: "groupRule"`. Project entitlement changes still work.
+//! 45. **An "Azure DevOps" (WorkloadIdentityUser) connection** is created only when its identity
+//!     (the service principal of `serviceprincipalid` in the organization's tenant) is a user of
+//!     the owning organization; otherwise 400 `ArgumentException` with
+//!     [`workload_identity_user_not_member_message`] (the TF401444 text Azure DevOps uses for an
+//!     identity it does not know). This check ignores `membership_propagation_delay`; a target
+//!     in another organization is checked at TestConnection only.
+//! 46. **App registration propagation**: for `app_propagation_delay` after an app registration is
+//!     created, TestConnection's token exchange answers AADSTS700016 (not found in the
+//!     directory). The emulator's token endpoint serves public clients only, so it has no
+//!     client-assertion exchange to delay.
+//! 47. **Jitter**: each delay of 40-42 and 46 (and of app FICs) is stretched by
+//!     `delay_jitter` times a fraction fixed by the seed, the kind of delay and the object's id.
 
 /// `workloadIdentityFederationIssuerType` of Entra-issuer connections (observed).
 pub const ISSUER_TYPE_ENTRA: &str = "EntraID";
@@ -115,6 +158,8 @@ pub const GRAPH_DEFAULT_PAGE_SIZE: usize = 100;
 pub const DEVOPS_PROJECTS_DEFAULT_TOP: usize = 100;
 
 pub const ENTITLEMENT_ERROR_KEY: &str = "5000";
+
+pub const GROUP_LICENSED_PATCH_MESSAGE: &str = "The license of this identity is assigned through a group rule and cannot be changed directly. Change the group rule, or remove the identity from the group rule first.";
 
 pub const PKCE_METHOD_MESSAGE: &str =
     "AADSTS501491: Invalid code_challenge_method. Only 'S256' is supported for this application.";
@@ -161,6 +206,18 @@ pub fn revert_not_allowed_message(name: &str) -> String {
 pub fn delete_blocked_message(name: &str, identity: &str, issuer: &str, subject: &str) -> String {
     format!(
         "Service connection '{name}' could not be deleted because a federated identity credential on identity '{identity}' still accepts its tokens (Issuer '{issuer}', Subject '{subject}'). Remove the federated credential, wait for the change to propagate, then delete the service connection again."
+    )
+}
+
+pub fn no_fic_message(client_id: keyless_core::Guid, display_name: &str) -> String {
+    format!("AADSTS70025: The client '{client_id}'({display_name}) has no configured federated identity credentials.")
+}
+
+/// `principal` is the service principal's object id in the organization's tenant (the client
+/// id when there is none).
+pub fn workload_identity_user_not_member_message(tenant: keyless_core::Guid, principal: keyless_core::Guid) -> String {
+    format!(
+        "TF401444: Please sign-in at least once as {tenant}\\{tenant}\\{principal} in a web browser to enable access to the service."
     )
 }
 

@@ -1,5 +1,6 @@
 //! The emulator's own endpoints: `/.well-known/keyless-cloud.json` (the cloud profile) and
-//! the test control surface `/_emulator/state`, `/_emulator/faults`, `/_emulator/reset`.
+//! the test control surface `/_emulator/state`, `/_emulator/faults`, `/_emulator/requests`,
+//! `/_emulator/reset`.
 //!
 //! These are not Azure endpoints: they need no token, see no faults and are not strict.
 
@@ -21,8 +22,9 @@ pub async fn cloud_profile(State(em): State<Arc<Emulator>>) -> Response {
 }
 
 /// The whole state: every world collection at the top level, plus `scenario`, `baseUrl`,
-/// `now` (milliseconds since start; all times in the dump use that scale), `faults` and
-/// `auth` (counts only: tokens never leave the emulator).
+/// `now` (milliseconds since start; all times in the dump use that scale), `faults`,
+/// `requests` (method, path and status of every service request served) and `auth` (counts
+/// only: tokens never leave the emulator).
 pub fn snapshot(em: &Emulator) -> Value {
     let w = em.world();
     let mut dump = serde_json::to_value(&*w).unwrap_or_else(|_| json!({}));
@@ -39,6 +41,7 @@ pub fn snapshot(em: &Emulator) -> Value {
         map.insert("now".into(), json!(em.now().0));
         map.insert("auth".into(), auth);
         map.insert("faults".into(), json!({"config": em.faults.config(), "injected": em.faults.log()}));
+        map.insert("requests".into(), json!(em.served.entries()));
     }
     dump
 }
@@ -54,13 +57,19 @@ pub async fn get_faults(State(em): State<Arc<Emulator>>) -> Response {
 pub async fn put_faults(State(em): State<Arc<Emulator>>, req: Request) -> Response {
     let body = axum::body::to_bytes(req.into_body(), 64 * 1024).await.unwrap_or_default();
     match serde_json::from_slice::<FaultConfig>(&body) {
-        Ok(config) if (0.0..=1.0).contains(&config.fault_rate) => {
-            em.faults.set(config.clone());
-            http::json(StatusCode::OK, &json!({"config": config}))
-        }
-        Ok(_) => http::json(StatusCode::BAD_REQUEST, &json!({"error": "faultRate must be between 0 and 1"})),
+        Ok(config) => match config.problem() {
+            None => {
+                em.faults.set(config.clone());
+                http::json(StatusCode::OK, &json!({"config": config}))
+            }
+            Some(problem) => http::json(StatusCode::BAD_REQUEST, &json!({"error": problem})),
+        },
         Err(e) => http::json(StatusCode::BAD_REQUEST, &json!({"error": format!("not a fault configuration: {e}")})),
     }
+}
+
+pub async fn requests(State(em): State<Arc<Emulator>>) -> Response {
+    http::json(StatusCode::OK, &json!({"value": em.served.entries()}))
 }
 
 pub async fn reset(State(em): State<Arc<Emulator>>) -> Response {

@@ -1,9 +1,11 @@
-//! Fault injection: added latency, and seeded random 429 (with Retry-After), 503 and Azure
-//! DevOps "200 with Retry-After" slow-downs, in each service's real error shape.
+//! Fault injection: added latency, seeded random 429 (with Retry-After), 503 and Azure
+//! DevOps "200 with Retry-After" slow-downs in each service's real error shape, and "commit,
+//! then 504": a write that reaches the service and changes state, whose answer is lost at
+//! the gateway. Faults come by rate (seeded) or aimed at the Nth matching request.
 //!
 //! Faults never touch `/_emulator/*` or `/.well-known/*`. Replication delays are not faults;
 //! the service modules model those. The sequence is repeatable for a given seed when requests
-//! arrive in the same order.
+//! arrive in the same order. The same middleware records every served request in the log.
 
 use std::{sync::Arc, sync::Mutex, time::Duration};
 
@@ -28,26 +30,87 @@ pub enum FaultService {
 }
 
 /// How the emulator misbehaves. `PUT /_emulator/faults` takes this as JSON, e.g.
-/// `{"latencyMs":0,"faultRate":0.2,"seed":7,"services":["graph","devops"]}`.
+/// `{"latencyMs":0,"faultRate":0.2,"seed":7,"services":["graph","devops"]}` or
+/// `{"targeted":[{"method":"POST","pathContains":"/graph/v1.0/applications","nth":1,"kind":"commitThenGatewayTimeout"}]}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct FaultConfig {
     /// Added to every service request.
     #[serde(default)]
     pub latency_ms: u64,
-    /// Probability (0..=1) that a service request gets a fault.
+    /// Probability (0..=1) that a service request gets a 429, 503 or slow-down.
     #[serde(default)]
     pub fault_rate: f64,
+    /// Probability (0..=1) that a POST, PUT or PATCH that got no other fault is applied and
+    /// then answered 504 ([`FaultKind::CommitThenGatewayTimeout`]).
+    #[serde(default)]
+    pub commit_then_timeout_rate: f64,
     #[serde(default)]
     pub seed: u64,
-    /// Services faults apply to; empty = all.
+    /// Services the random faults apply to; empty = all. Targeted faults ignore this.
     #[serde(default)]
     pub services: Vec<FaultService>,
+    /// Faults aimed at exactly one request each, whatever the rates.
+    #[serde(default)]
+    pub targeted: Vec<TargetedFault>,
 }
 
 impl Default for FaultConfig {
     fn default() -> Self {
-        FaultConfig { latency_ms: 0, fault_rate: 0.0, seed: 0, services: Vec::new() }
+        FaultConfig {
+            latency_ms: 0,
+            fault_rate: 0.0,
+            commit_then_timeout_rate: 0.0,
+            seed: 0,
+            services: Vec::new(),
+            targeted: Vec::new(),
+        }
+    }
+}
+
+impl FaultConfig {
+    /// Why the configuration cannot be used, if it cannot.
+    pub fn problem(&self) -> Option<String> {
+        if !(0.0..=1.0).contains(&self.fault_rate) {
+            return Some("faultRate must be between 0 and 1".into());
+        }
+        if !(0.0..=1.0).contains(&self.commit_then_timeout_rate) {
+            return Some("commitThenTimeoutRate must be between 0 and 1".into());
+        }
+        self.targeted.iter().find(|t| t.nth == 0).map(|_| "nth counts from 1".into())
+    }
+}
+
+/// "The `nth` request whose method is `method` and whose path contains `path_contains` gets
+/// `kind`": a fault for one exactly chosen request. Paths are as clients send them, with the
+/// service prefix (`/graph/v1.0/applications`, `/vsaex/contoso/_apis/...`), without the query.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TargetedFault {
+    /// HTTP method, any case.
+    pub method: String,
+    /// A substring of the path, matched without regard to case; empty matches every path.
+    #[serde(default)]
+    pub path_contains: String,
+    /// Which matching request (1 = the first) gets the fault.
+    #[serde(default = "first")]
+    pub nth: u64,
+    pub kind: FaultKind,
+}
+
+fn first() -> u64 {
+    1
+}
+
+impl TargetedFault {
+    /// The first request with `method` whose path contains `path_contains` gets `kind`.
+    pub fn first(method: &str, path_contains: &str, kind: FaultKind) -> Self {
+        TargetedFault { method: method.to_string(), path_contains: path_contains.to_string(), nth: 1, kind }
+    }
+
+    fn matches(&self, method: &str, path: &str) -> bool {
+        self.method.eq_ignore_ascii_case(method)
+            && path.to_ascii_lowercase().contains(&self.path_contains.to_ascii_lowercase())
     }
 }
 
@@ -55,13 +118,18 @@ impl Default for FaultConfig {
 pub const RETRY_AFTER_SECS: u64 = 1;
 
 /// The kinds of fault the emulator injects.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum FaultKind {
     TooManyRequests,
     ServiceUnavailable,
     /// Azure DevOps: the request succeeds but carries Retry-After (a warning to slow down).
+    /// Other services serve the request normally.
     SlowDown,
+    /// The request reaches the service and takes effect, but the client gets a 504 Gateway
+    /// Timeout (ARM's `GatewayTimeout` body; an empty body elsewhere), as when a gateway
+    /// gives up on a slow backend that finishes anyway.
+    CommitThenGatewayTimeout,
 }
 
 /// One injected fault, for the state dump and repeatability checks.
@@ -98,6 +166,8 @@ struct FaultRuntime {
     rng: SplitMix64,
     sequence: u64,
     log: Vec<InjectedFault>,
+    /// Requests that matched each targeted fault so far.
+    targeted_matches: Vec<u64>,
 }
 
 /// The live fault configuration, random sequence and log.
@@ -109,13 +179,15 @@ pub struct FaultState {
 impl FaultState {
     pub fn new(config: FaultConfig) -> Self {
         let rng = SplitMix64(config.seed);
-        FaultState { inner: Mutex::new(FaultRuntime { config, rng, sequence: 0, log: Vec::new() }) }
+        let targeted_matches = vec![0; config.targeted.len()];
+        FaultState { inner: Mutex::new(FaultRuntime { config, rng, sequence: 0, log: Vec::new(), targeted_matches }) }
     }
 
     /// Replaces the configuration and restarts the random sequence from its seed.
     pub fn set(&self, config: FaultConfig) {
         let mut inner = self.lock();
         inner.rng = SplitMix64(config.seed);
+        inner.targeted_matches = vec![0; config.targeted.len()];
         inner.config = config;
         inner.sequence = 0;
         inner.log.clear();
@@ -133,28 +205,57 @@ impl FaultState {
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Decides the fault (if any) for the next service request.
+    /// Decides the fault (if any) for the next service request: a targeted fault first, then
+    /// the random ones. The random sequence only advances for the rates that are set, so
+    /// adding a rate does not change the faults an existing seed produces for the others.
     fn decide(&self, service: FaultService, method: &str, path: &str) -> (u64, Option<FaultKind>) {
         let mut inner = self.lock();
         let latency = inner.config.latency_ms;
-        let applies = inner.config.services.is_empty() || inner.config.services.contains(&service);
-        if !applies || inner.config.fault_rate <= 0.0 {
-            return (latency, None);
+        let mut targeted = None;
+        for i in 0..inner.config.targeted.len() {
+            if inner.config.targeted[i].matches(method, path) {
+                inner.targeted_matches[i] += 1;
+                if targeted.is_none() && inner.targeted_matches[i] == inner.config.targeted[i].nth {
+                    targeted = Some(inner.config.targeted[i].kind);
+                }
+            }
         }
-        inner.sequence += 1;
-        if inner.rng.next_f64() >= inner.config.fault_rate {
-            return (latency, None);
+        let kind = targeted.or_else(|| random_fault(&mut inner, service, method));
+        if let Some(kind) = kind {
+            inner.sequence += u64::from(targeted.is_some());
+            let sequence = inner.sequence;
+            inner.log.push(InjectedFault {
+                sequence,
+                service,
+                method: method.to_string(),
+                path: path.to_string(),
+                kind,
+            });
         }
+        (latency, kind)
+    }
+}
+
+fn is_write(method: &str) -> bool {
+    ["POST", "PUT", "PATCH"].iter().any(|m| m.eq_ignore_ascii_case(method))
+}
+
+fn random_fault(inner: &mut FaultRuntime, service: FaultService, method: &str) -> Option<FaultKind> {
+    let applies = inner.config.services.is_empty() || inner.config.services.contains(&service);
+    let commit_rate = if is_write(method) { inner.config.commit_then_timeout_rate } else { 0.0 };
+    if !applies || (inner.config.fault_rate <= 0.0 && commit_rate <= 0.0) {
+        return None;
+    }
+    inner.sequence += 1;
+    if inner.config.fault_rate > 0.0 && inner.rng.next_f64() < inner.config.fault_rate {
         let kinds: &[FaultKind] = if service == FaultService::DevOps {
             &[FaultKind::TooManyRequests, FaultKind::ServiceUnavailable, FaultKind::SlowDown]
         } else {
             &[FaultKind::TooManyRequests, FaultKind::ServiceUnavailable]
         };
-        let kind = kinds[(inner.rng.next_u64() % kinds.len() as u64) as usize];
-        let sequence = inner.sequence;
-        inner.log.push(InjectedFault { sequence, service, method: method.to_string(), path: path.to_string(), kind });
-        (latency, Some(kind))
+        return Some(kinds[(inner.rng.next_u64() % kinds.len() as u64) as usize]);
     }
+    (commit_rate > 0.0 && inner.rng.next_f64() < commit_rate).then_some(FaultKind::CommitThenGatewayTimeout)
 }
 
 fn service_of(path: &str) -> Option<FaultService> {
@@ -168,19 +269,36 @@ fn service_of(path: &str) -> Option<FaultService> {
     }
 }
 
-/// Axum middleware: latency, then maybe a fault, in front of every service route.
+/// Axum middleware: latency, then maybe a fault, in front of every service route; then the
+/// request goes into the log with the status the client got.
 pub async fn layer(State(em): State<Arc<Emulator>>, req: Request, next: Next) -> Response {
     let path = req.uri().path().to_string();
     let Some(service) = service_of(&path) else { return next.run(req).await };
-    let (latency, kind) = em.faults.decide(service, req.method().as_str(), &path);
+    let method = req.method().as_str().to_string();
+    let (latency, kind) = em.faults.decide(service, &method, &path);
     if latency > 0 {
         tokio::time::sleep(Duration::from_millis(latency)).await;
     }
-    let Some(kind) = kind else { return next.run(req).await };
-    tracing::debug!(?service, ?kind, %path, "injecting fault");
+    let response = match kind {
+        None => next.run(req).await,
+        Some(kind) => {
+            tracing::debug!(?service, ?kind, %path, "injecting fault");
+            faulted(&em, service, kind, req, next).await
+        }
+    };
+    em.served.record(&method, &path, response.status().as_u16(), kind);
+    response
+}
+
+async fn faulted(em: &Emulator, service: FaultService, kind: FaultKind, req: Request, next: Next) -> Response {
     let id = em.request_id().to_string();
     let retry = RETRY_AFTER_SECS.to_string();
     match (service, kind) {
+        (_, FaultKind::CommitThenGatewayTimeout) => {
+            // The service does the work; only its answer is lost.
+            let _ = next.run(req).await;
+            gateway_timeout(em, service)
+        }
         (FaultService::DevOps, FaultKind::SlowDown) => {
             let mut r = next.run(req).await;
             http::set_header(&mut r, "retry-after", &retry);
@@ -188,6 +306,7 @@ pub async fn layer(State(em): State<Arc<Emulator>>, req: Request, next: Next) ->
             http::set_header(&mut r, "x-ratelimit-delay", "0.5");
             r
         }
+        (_, FaultKind::SlowDown) => next.run(req).await,
         (FaultService::DevOps, kind) => {
             let (status, message, type_key) = if kind == FaultKind::TooManyRequests {
                 (
@@ -218,7 +337,7 @@ pub async fn layer(State(em): State<Arc<Emulator>>, req: Request, next: Next) ->
             } else {
                 (StatusCode::SERVICE_UNAVAILABLE, "serviceNotAvailable", "The service is temporarily unavailable.")
             };
-            let mut r = crate::graph::graph_error(&em, status, code, message);
+            let mut r = crate::graph::graph_error(em, status, code, message);
             http::set_header(&mut r, "retry-after", &retry);
             if kind == FaultKind::TooManyRequests {
                 http::set_header(&mut r, "x-ms-throttle-information", "ResourceUnitLimitExceeded");
@@ -239,7 +358,7 @@ pub async fn layer(State(em): State<Arc<Emulator>>, req: Request, next: Next) ->
                     "The server is currently unable to handle the request.",
                 )
             };
-            let mut r = crate::arm::arm_error(&em, status, code, message);
+            let mut r = crate::arm::arm_error(em, status, code, message);
             http::set_header(&mut r, "retry-after", &retry);
             r
         }
@@ -250,7 +369,7 @@ pub async fn layer(State(em): State<Arc<Emulator>>, req: Request, next: Next) ->
                 StatusCode::SERVICE_UNAVAILABLE
             };
             let mut r = crate::entra::token_error(
-                &em,
+                em,
                 status,
                 "temporarily_unavailable",
                 90033,
@@ -259,6 +378,20 @@ pub async fn layer(State(em): State<Arc<Emulator>>, req: Request, next: Next) ->
             http::set_header(&mut r, "retry-after", &retry);
             r
         }
+    }
+}
+
+/// What a client sees when the gateway gives up: ARM's documented `GatewayTimeout` error,
+/// and an empty body from the other front doors (assumption 39).
+fn gateway_timeout(em: &Emulator, service: FaultService) -> Response {
+    match service {
+        FaultService::Arm => crate::arm::arm_error(
+            em,
+            StatusCode::GATEWAY_TIMEOUT,
+            "GatewayTimeout",
+            "The gateway did not receive a response from the service within the specified time period.",
+        ),
+        _ => http::empty(StatusCode::GATEWAY_TIMEOUT),
     }
 }
 

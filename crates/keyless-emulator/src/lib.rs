@@ -22,6 +22,8 @@ mod entra;
 mod faults;
 mod graph;
 mod http;
+mod propagation;
+mod requests;
 pub mod scenario;
 mod state;
 mod tokens;
@@ -35,7 +37,9 @@ use axum::{
 use keyless_core::CloudProfile;
 use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
 
-pub use faults::{FaultConfig, FaultKind, FaultService, InjectedFault};
+pub use faults::{FaultConfig, FaultKind, FaultService, InjectedFault, TargetedFault};
+pub use propagation::{Propagation, PropagationKind};
+pub use requests::ServedRequest;
 pub use scenario::{Scenario, ScenarioError, demo_ids, minimal_ids};
 
 /// How to run an emulator. `Default` gives the demo scenario on an ephemeral port, no faults
@@ -53,8 +57,25 @@ pub struct EmulatorConfig {
     pub seed: u64,
     /// How long new apps and service principals take to reach Graph, ARM and Azure DevOps.
     pub replication_delay: Duration,
-    /// How long a new (or deleted) FIC takes to affect token exchange.
+    /// How long a new (or deleted) FIC on an app registration takes to affect token exchange.
     pub fic_propagation_delay: Duration,
+    /// How long a new (or deleted) FIC on a user-assigned managed identity takes to affect
+    /// token exchange; until then TestConnection answers AADSTS70025 as if it were missing.
+    pub managed_identity_fic_propagation_delay: Duration,
+    /// How long a new role assignment takes to reach ARM's checks; until then an Azure
+    /// Resource Manager connection's TestConnection fails as if it were missing.
+    pub role_propagation_delay: Duration,
+    /// How long a new app registration takes to reach token exchange; until then
+    /// TestConnection answers AADSTS700016 (application not found in the directory).
+    pub app_propagation_delay: Duration,
+    /// How long a new organization member takes to reach Azure DevOps sign-in; until then an
+    /// "Azure DevOps" connection's TestConnection answers TF401444.
+    pub membership_propagation_delay: Duration,
+    /// Each propagation delay is stretched by a seeded fraction of itself, up to this (0..=1).
+    pub delay_jitter: f64,
+    /// For this long after a service principal is added to an organization, reads of its
+    /// entitlement (GET, Azure DevOps Graph lists) do not show it; a POST for it still upserts.
+    pub membership_read_lag: Duration,
     /// Device codes are approved on the second poll.
     pub device_code_auto_approve: bool,
     /// Polling interval the device code endpoint asks for (slow_down below it).
@@ -77,6 +98,12 @@ impl Default for EmulatorConfig {
             seed: 1,
             replication_delay: Duration::from_millis(1500),
             fic_propagation_delay: Duration::from_millis(1500),
+            managed_identity_fic_propagation_delay: Duration::from_millis(300),
+            role_propagation_delay: Duration::from_millis(300),
+            app_propagation_delay: Duration::from_millis(300),
+            membership_propagation_delay: Duration::from_millis(300),
+            delay_jitter: 0.0,
+            membership_read_lag: Duration::ZERO,
             device_code_auto_approve: true,
             device_code_interval: Duration::from_secs(1),
             device_code_lifetime: Duration::from_secs(900),
@@ -133,6 +160,7 @@ fn router(emulator: Arc<state::Emulator>) -> Router {
         .route("/.well-known/keyless-cloud.json", get(control::cloud_profile))
         .route("/_emulator/state", get(control::state))
         .route("/_emulator/faults", get(control::get_faults).put(control::put_faults))
+        .route("/_emulator/requests", get(control::requests))
         .route("/_emulator/reset", post(control::reset))
         .route("/login/{*rest}", any(entra::handle))
         .route("/graph/{*rest}", any(graph::handle))
@@ -171,7 +199,19 @@ impl RunningEmulator {
         self.emulator.faults.set(faults);
     }
 
-    /// Puts the world back to the scenario.
+    /// Every service request served since start (or the last reset), oldest first: method,
+    /// path without the query, status and injected fault. `/_emulator/*` is not included.
+    pub fn requests(&self) -> Vec<ServedRequest> {
+        self.emulator.served.entries()
+    }
+
+    /// The propagation delay this emulator gives one object (its configured delay plus the
+    /// seeded jitter); the same seed always gives the same delay.
+    pub fn propagation_delay(&self, kind: PropagationKind, object: keyless_core::Guid) -> Duration {
+        self.emulator.propagation.delay(kind, object)
+    }
+
+    /// Puts the world back to the scenario and empties the request log.
     pub fn reset(&self) {
         self.emulator.reset();
     }

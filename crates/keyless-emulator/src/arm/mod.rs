@@ -11,7 +11,7 @@ mod locations;
 mod roles;
 mod scope;
 
-pub use scope::{any_role_at_or_below, roles_at};
+pub use scope::{any_role_at_or_below_where, roles_at, roles_at_where};
 
 use std::sync::Arc;
 

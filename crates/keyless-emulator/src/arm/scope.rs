@@ -5,7 +5,10 @@
 
 use keyless_core::Guid;
 
-use crate::{catalog::role_name, state::World};
+use crate::{
+    catalog::role_name,
+    state::{RoleAssignment, World},
+};
 
 /// A scope normalised for comparison: lowercase, no trailing slash, `resourcegroups`.
 pub fn normalize(scope: &str) -> String {
@@ -55,21 +58,41 @@ fn push_management_groups(w: &World, mut next: Option<String>, out: &mut Vec<Str
 
 /// Built-in role names the principal holds at `scope` (directly or inherited).
 pub fn roles_at(w: &World, principal: Guid, scope: &str) -> Vec<&'static str> {
+    roles_at_where(w, principal, scope, |_| true)
+}
+
+/// [`roles_at`], counting only the assignments `effective` accepts (e.g. propagated ones).
+pub fn roles_at_where(
+    w: &World,
+    principal: Guid,
+    scope: &str,
+    effective: impl Fn(&RoleAssignment) -> bool,
+) -> Vec<&'static str> {
     let above = ancestors(w, scope);
     w.role_assignments
         .iter()
-        .filter(|a| a.principal_id == principal && above.contains(&normalize(&a.scope)))
+        .filter(|a| a.principal_id == principal && above.contains(&normalize(&a.scope)) && effective(a))
         .filter_map(|a| role_name(a.role_definition))
         .collect()
 }
 
 /// Whether the principal has any role at or below `scope` (what makes a subscription visible).
 pub fn any_role_at_or_below(w: &World, principal: Guid, scope: &str) -> bool {
+    any_role_at_or_below_where(w, principal, scope, |_| true)
+}
+
+/// [`any_role_at_or_below`], counting only the assignments `effective` accepts.
+pub fn any_role_at_or_below_where(
+    w: &World,
+    principal: Guid,
+    scope: &str,
+    effective: impl Fn(&RoleAssignment) -> bool,
+) -> bool {
     let target = normalize(scope);
-    !roles_at(w, principal, scope).is_empty()
-        || w.role_assignments
-            .iter()
-            .any(|a| a.principal_id == principal && normalize(&a.scope).starts_with(&format!("{target}/")))
+    !roles_at_where(w, principal, scope, &effective).is_empty()
+        || w.role_assignments.iter().any(|a| {
+            a.principal_id == principal && normalize(&a.scope).starts_with(&format!("{target}/")) && effective(a)
+        })
 }
 
 #[cfg(test)]

@@ -2,7 +2,9 @@
 //! to the organization with a licence and project groups (HTTP 200 with `isSuccess: false`
 //! and `operationResult.errors` on failure), get, JSON-patch update, delete.
 //!
-//! Extensions, group rules and billing are not modelled.
+//! Reads lag behind writes by `membership_read_lag` (a new member is not shown yet, while a
+//! POST for it upserts). A member licensed through a group rule refuses a licence PATCH.
+//! Extensions, billing and the group rules themselves are not modelled.
 
 use axum::{
     http::{Method, StatusCode},
@@ -13,11 +15,24 @@ use serde_json::{Value, json};
 
 use super::{Caller, identities, not_found_route, versions, wrapped_error};
 use crate::{
-    assumptions::ENTITLEMENT_ERROR_KEY,
+    assumptions::{ENTITLEMENT_ERROR_KEY, GROUP_LICENSED_PATCH_MESSAGE},
     catalog::{LICENSE_TYPES, LICENSING_SOURCES, PROJECT_GROUP_TYPES},
     http::{self, Call},
-    state::{DevOpsServicePrincipal, Emulator, Membership, World},
+    state::{DevOpsServicePrincipal, Emulator, Membership, Moment, World},
 };
+
+/// Whether something written at `written` is still missing from reads (membership read lag).
+pub fn read_lagging(em: &Emulator, written: Moment) -> bool {
+    em.now() < written.plus(em.config.membership_read_lag)
+}
+
+fn member_not_found(raw: &str) -> Response {
+    wrapped_error(
+        StatusCode::NOT_FOUND,
+        &format!("VS403346: The service principal with id '{raw}' was not found in this organization."),
+        "MemberNotFoundException",
+    )
+}
 
 pub fn route(em: &Emulator, call: &Call, caller: &Caller, s: &[&str]) -> Response {
     if s.len() < 2 || s[0] != "_apis" || s[1] != "serviceprincipalentitlements" || s.len() > 3 {
@@ -39,14 +54,11 @@ pub fn route(em: &Emulator, call: &Call, caller: &Caller, s: &[&str]) -> Respons
                     .find(|p| p.organization == org && p.id == id && p.license.is_some())
                     .cloned()
             });
-            let Some(principal) = found else {
-                return wrapped_error(
-                    StatusCode::NOT_FOUND,
-                    &format!("VS403346: The service principal with id '{raw}' was not found in this organization."),
-                    "MemberNotFoundException",
-                );
-            };
+            let Some(principal) = found else { return member_not_found(raw) };
             match call.method {
+                Method::GET if read_lagging(em, principal.entitled.unwrap_or(principal.created)) => {
+                    member_not_found(raw)
+                }
                 Method::GET => http::json(StatusCode::OK, &entitlement_json(em, &em.world(), &principal)),
                 Method::PATCH => patch(em, call, caller, principal),
                 Method::DELETE if caller.is_admin() => {
@@ -105,10 +117,10 @@ fn entitlement_json(em: &Emulator, w: &World, p: &DevOpsServicePrincipal) -> Val
             "licenseDisplayName": license_name(&license),
             "status": if em.replicating(p.created) { "pending" } else { "active" },
             "statusMessage": "",
-            "assignmentSource": "unknown",
+            "assignmentSource": if p.group_licensed { "groupRule" } else { "unknown" },
         },
         "lastAccessedDate": "0001-01-01T00:00:00Z",
-        "dateCreated": em.clock.iso(p.created),
+        "dateCreated": em.clock.iso(p.entitled.unwrap_or(p.created)),
         "projectEntitlements": projects,
         "extensions": [],
         "groupAssignments": [],
@@ -217,9 +229,17 @@ fn add(em: &Emulator, call: &Call, caller: &Caller) -> Response {
             return failure(&f.message(&origin_text));
         }
     };
+    let now = em.now();
     if let Some(p) = w.devops_service_principals.iter_mut().find(|p| p.organization == org && p.id == principal.id) {
-        p.license = Some(license);
-        p.licensing_source = source;
+        // Adding an existing member again updates it (assumption 43); a group rule keeps its
+        // licence, and the member keeps the date it was first added.
+        if !p.group_licensed {
+            p.license = Some(license);
+            p.licensing_source = source;
+        }
+        if p.entitled.is_none() {
+            p.entitled = Some(now);
+        }
     }
     for container in containers {
         let m = Membership { organization: org.clone(), container, member: principal.descriptor.clone() };
@@ -271,6 +291,10 @@ fn patch(em: &Emulator, call: &Call, caller: &Caller, principal: DevOpsServicePr
         let path = op.get("path").and_then(Value::as_str).unwrap_or_default();
         let value = op.get("value").cloned().unwrap_or(Value::Null);
         match (kind, path) {
+            ("replace", "/accessLevel") if principal.group_licensed => {
+                drop(w);
+                return wrapped_error(StatusCode::BAD_REQUEST, GROUP_LICENSED_PATCH_MESSAGE, "InvalidAccessException");
+            }
             ("replace", "/accessLevel") => match check_access_level(&value) {
                 Ok((license, source)) => {
                     if let Some(p) = w.devops_service_principals.iter_mut().find(|p| p.id == principal.id) {

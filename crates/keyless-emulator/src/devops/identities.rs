@@ -73,6 +73,8 @@ pub fn materialize(
         license: None,
         licensing_source: "account".into(),
         created: em.now(),
+        entitled: None,
+        group_licensed: false,
     };
     w.devops_service_principals.push(principal.clone());
     Ok(principal)
@@ -310,7 +312,7 @@ fn service_principals(em: &Emulator, call: &Call, org: &str) -> Response {
     let raw = w
         .devops_service_principals
         .iter()
-        .filter(|p| p.organization == org)
+        .filter(|p| p.organization == org && !super::entitlements::read_lagging(em, p.created))
         .map(|p| Some(service_principal_json(em, p)))
         .collect();
     drop(w);

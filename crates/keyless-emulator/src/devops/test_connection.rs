@@ -1,7 +1,9 @@
 //! The endpoint proxy's TestConnection (`POST {project}/_apis/serviceendpoint/endpointproxy`):
 //! plays the token exchange Entra would do for the connection (identity, multitenant rule,
-//! FIC match with propagation delay, case-sensitive subjects), then the access check ARM or
-//! Azure DevOps would do, and reports the real error text.
+//! FIC match, case-sensitive subjects), then the access check ARM or Azure DevOps would do,
+//! and reports the real error text. Every object it looks at counts only once propagated
+//! (app registrations, FICs, role assignments, organization members); before that the answer
+//! is the one for a missing object.
 //!
 //! Other data sources (subscriptions, resource groups lists) are not served.
 
@@ -15,11 +17,12 @@ use serde_json::{Value, json};
 
 use super::{Caller, endpoints::target_organization, versions, wrapped_error};
 use crate::{
-    arm::{any_role_at_or_below, roles_at},
-    assumptions::test_connection_failure,
+    arm::{any_role_at_or_below_where, roles_at_where},
+    assumptions::{no_fic_message, test_connection_failure},
     catalog::team_project_uri,
     http::{self, Call},
-    state::{Emulator, ServiceEndpoint, World},
+    propagation::PropagationKind,
+    state::{Emulator, FicHolder, RoleAssignment, ServiceEndpoint, World},
 };
 
 pub fn route(em: &Emulator, call: &Call, caller: &Caller, project: &str) -> Response {
@@ -88,7 +91,9 @@ struct Identity {
     secrets: Vec<crate::state::Moment>,
 }
 
-fn find_identity(w: &World, client_id: Guid, tenant: Guid) -> Option<Identity> {
+/// The identity, if token exchange can see it: a new app registration is "not found in the
+/// directory" until it has propagated.
+fn find_identity(em: &Emulator, w: &World, client_id: Guid, tenant: Guid) -> Option<Identity> {
     if let Some(mi) = w.managed_identities.iter().find(|m| m.client_id == client_id && m.tenant == tenant) {
         return Some(Identity {
             display_name: mi.name.clone(),
@@ -97,7 +102,11 @@ fn find_identity(w: &World, client_id: Guid, tenant: Guid) -> Option<Identity> {
             secrets: Vec::new(),
         });
     }
-    let app = w.applications.iter().find(|a| a.app_id == client_id)?;
+    let app = w
+        .applications
+        .iter()
+        .find(|a| a.app_id == client_id)
+        .filter(|a| em.propagated(PropagationKind::Application, a.app_id, a.created))?;
     let multitenant = app.sign_in_audience != "AzureADMyOrg";
     let principal = w.service_principal_for_app(tenant, client_id).map(|s| s.id);
     if app.tenant != tenant && principal.is_none() {
@@ -118,7 +127,7 @@ fn evaluate(em: &Emulator, w: &World, e: &ServiceEndpoint) -> Result<Value, Serv
             let client_id = param_guid("serviceprincipalid").unwrap_or(Guid::NIL);
             let tenant = param_guid("tenantid").unwrap_or(Guid::NIL);
             let tenant_name = w.tenant(tenant).map(|t| t.display_name.clone()).unwrap_or_else(|| tenant.to_string());
-            let Some(identity) = find_identity(w, client_id, tenant) else {
+            let Some(identity) = find_identity(em, w, client_id, tenant) else {
                 return refuse(test_connection_failure(&format!(
                     "AADSTS700016: Application with identifier '{client_id}' was not found in the directory '{tenant_name}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant."
                 )));
@@ -128,7 +137,7 @@ fn evaluate(em: &Emulator, w: &World, e: &ServiceEndpoint) -> Result<Value, Serv
             } else {
                 client_secret(em, e, client_id, &identity).map_err(|m| test_connection_failure(&m.0))?;
             }
-            access_check(w, e, tenant, &identity)
+            access_check(em, w, e, tenant, &identity)
         }
         "Token" | "UsernamePassword" if e.secret_expired => refuse(
             "Failed to query service connection API: the server responded with status 401 (Unauthorized): TF400813: The user '' is not authorized to access this resource. The personal access token may have expired or been revoked.",
@@ -152,24 +161,27 @@ fn token_exchange(
         );
     }
     let now = em.now();
-    let delay = em.config.fic_propagation_delay;
-    let all: Vec<_> = w.federated_credentials.iter().filter(|f| f.identity == client_id).collect();
+    let delay = |f: &crate::state::FederatedCredential| em.propagation.fic_delay(f);
+    // A FIC on a managed identity is invisible until it has propagated: the answer is the one
+    // for a missing FIC (assumption 40). On an app registration, a pending FIC already turns
+    // AADSTS70025 into AADSTS70021 (the replica knows a credential exists).
+    let all: Vec<_> = w
+        .federated_credentials
+        .iter()
+        .filter(|f| f.identity == client_id)
+        .filter(|f| f.holder == FicHolder::Application || f.deleted.is_some() || now >= f.created.plus(delay(f)))
+        .collect();
     // A FIC takes effect after the propagation delay, and a deleted one stops after it.
-    let effective: Vec<_> =
-        all.iter().filter(|f| now >= f.created.plus(delay) && f.deleted.is_none_or(|d| now < d.plus(delay))).collect();
-    let pending = all.iter().any(|f| f.deleted.is_none() && now < f.created.plus(delay));
+    let effective: Vec<_> = all
+        .iter()
+        .filter(|f| now >= f.created.plus(delay(f)) && f.deleted.is_none_or(|d| now < d.plus(delay(f))))
+        .collect();
+    let pending = all.iter().any(|f| f.deleted.is_none() && now < f.created.plus(delay(f)));
     let no_match = format!(
         "AADSTS70021: No matching federated identity record found for presented assertion. Assertion Issuer: '{issuer}'. Assertion Subject: '{subject}'. Assertion Audience: 'api://AzureADTokenExchange'. https://learn.microsoft.com/entra/workload-id/workload-identity-federation"
     );
     if effective.is_empty() {
-        return refuse(if pending {
-            no_match
-        } else {
-            format!(
-                "AADSTS70025: The client '{client_id}'({}) has no configured federated identity credentials.",
-                identity.display_name
-            )
-        });
+        return refuse(if pending { no_match } else { no_fic_message(client_id, &identity.display_name) });
     }
     let results: Vec<FicMatch> =
         effective.iter().map(|f| compare_fic(&f.issuer, &f.subject, &f.audiences, issuer, subject)).collect();
@@ -221,13 +233,21 @@ fn client_secret(
     Ok(())
 }
 
-fn access_check(w: &World, e: &ServiceEndpoint, tenant: Guid, identity: &Identity) -> Result<Value, ServiceErrorText> {
+fn access_check(
+    em: &Emulator,
+    w: &World,
+    e: &ServiceEndpoint,
+    tenant: Guid,
+    identity: &Identity,
+) -> Result<Value, ServiceErrorText> {
     let principal = identity.principal.unwrap_or(Guid::NIL);
+    // ARM checks see a new role assignment only once it has propagated (assumption 41).
+    let propagated = |a: &RoleAssignment| em.propagated(PropagationKind::RoleAssignment, a.name, a.created);
     match e.kind.as_str() {
         "azurerm" => {
             if let Some(mg) = e.datum("managementGroupId") {
                 let scope = format!("/providers/Microsoft.Management/managementGroups/{mg}");
-                if roles_at(w, principal, &scope).is_empty() {
+                if roles_at_where(w, principal, &scope, propagated).is_empty() {
                     return refuse(format!(
                         "Failed to query service connection API: 'https://management.azure.com/providers/Microsoft.Management/managementGroups/{mg}?api-version=2020-05-01'. Status Code: 'Forbidden', Response from server: '{{\"error\":{{\"code\":\"AuthorizationFailed\",\"message\":\"The client '{}' with object id '{principal}' does not have authorization to perform action 'Microsoft.Management/managementGroups/read' over scope '{scope}' or the scope is invalid. If access was recently granted, please refresh your credentials.\"}}}}'",
                         e.param("serviceprincipalid").unwrap_or_default()
@@ -239,17 +259,29 @@ fn access_check(w: &World, e: &ServiceEndpoint, tenant: Guid, identity: &Identit
             let visible = w
                 .subscription(Guid::parse_input("subscription", &sub).unwrap_or(Guid::NIL))
                 .is_some_and(|s| s.tenant == tenant)
-                && any_role_at_or_below(w, principal, &format!("/subscriptions/{sub}"));
+                && any_role_at_or_below_where(w, principal, &format!("/subscriptions/{sub}"), propagated);
             if !visible {
                 return refuse(format!(
                     "Failed to query service connection API: 'https://management.azure.com/subscriptions/{sub}?api-version=2016-06-01'. Status Code: 'NotFound', Response from server: '{{\"error\":{{\"code\":\"SubscriptionNotFound\",\"message\":\"The subscription '{sub}' could not be found.\"}}}}'"
                 ));
             }
+            if let Some(rg) = e.datum("resourceGroupName") {
+                let scope = format!("/subscriptions/{sub}/resourceGroups/{rg}");
+                if roles_at_where(w, principal, &scope, propagated).is_empty() {
+                    return refuse(format!(
+                        "Failed to query service connection API: 'https://management.azure.com{scope}?api-version=2021-04-01'. Status Code: 'Forbidden', Response from server: '{{\"error\":{{\"code\":\"AuthorizationFailed\",\"message\":\"The client '{}' with object id '{principal}' does not have authorization to perform action 'Microsoft.Resources/subscriptions/resourceGroups/read' over scope '{scope}' or the scope is invalid. If access was recently granted, please refresh your credentials.\"}}}}'",
+                        e.param("serviceprincipalid").unwrap_or_default()
+                    ));
+                }
+            }
             Ok(json!([e.datum("subscriptionName").unwrap_or(&sub)]))
         }
         "WorkloadIdentityUser" => {
             let target = target_organization(e);
-            let entitled = w.devops_principal(&target, principal).filter(|p| p.license.is_some());
+            // A new member signs in only once its membership has propagated (assumption 42).
+            let entitled = w.devops_principal(&target, principal).filter(|p| {
+                p.license.is_some() && em.propagated(PropagationKind::Membership, p.id, p.entitled.unwrap_or(p.created))
+            });
             let Some(member) = entitled else {
                 return refuse(format!(
                     "TF401444: Please sign-in at least once as {tenant}\\{tenant}\\{principal} in a web browser to enable access to the service."

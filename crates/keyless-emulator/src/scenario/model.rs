@@ -256,6 +256,9 @@ pub struct EntitlementSpec {
     /// "Project/Group" entries, e.g. "Web/Readers".
     #[serde(default)]
     pub groups: Vec<String>,
+    /// The licence comes from a group rule: a PATCH of `accessLevel` is refused.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub group_licensed: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -228,6 +228,8 @@ pub(super) fn build(s: &Scenario, seed: u64) -> World {
             license: Some(e.license.clone()),
             licensing_source: "account".into(),
             created: long_ago,
+            entitled: Some(long_ago),
+            group_licensed: e.group_licensed,
         });
     }
 

@@ -20,7 +20,14 @@ use time::OffsetDateTime;
 
 pub use model::*;
 
-use crate::{EmulatorConfig, faults::FaultState, scenario::Scenario, tokens::AuthRecords};
+use crate::{
+    EmulatorConfig,
+    faults::FaultState,
+    propagation::{Propagation, PropagationKind},
+    requests::RequestLog,
+    scenario::Scenario,
+    tokens::AuthRecords,
+};
 
 /// Milliseconds since the emulator started; negative for objects the scenario says existed
 /// before. Serialized as that number in the state dump.
@@ -214,6 +221,9 @@ pub struct Emulator {
     pub base_url: String,
     pub clock: Clock,
     pub faults: FaultState,
+    /// Every service request served, for tests and the state dump.
+    pub served: RequestLog,
+    pub propagation: Propagation,
     world: Mutex<World>,
     requests: AtomicU64,
 }
@@ -225,13 +235,16 @@ impl Emulator {
             latency_ms: config.latency_ms,
             fault_rate: config.fault_rate,
             seed: config.seed,
-            services: Vec::new(),
+            ..crate::faults::FaultConfig::default()
         });
+        let propagation = Propagation::from_config(&config);
         Emulator {
             config,
             base_url,
             clock: Clock::new(),
             faults,
+            served: RequestLog::default(),
+            propagation,
             world: Mutex::new(world),
             requests: AtomicU64::new(0),
         }
@@ -243,8 +256,10 @@ impl Emulator {
         self.world.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
+    /// Puts the world back to the scenario and empties the request log.
     pub fn reset(&self) {
         *self.world() = World::from_scenario(&self.config.scenario, self.config.seed);
+        self.served.clear();
     }
 
     /// A fresh request id (also used as activity id, trace id and correlation id).
@@ -258,6 +273,11 @@ impl Emulator {
 
     pub fn now(&self) -> Moment {
         self.clock.now()
+    }
+
+    /// Whether an object written at `written` has propagated (see [`Propagation`]).
+    pub fn propagated(&self, kind: PropagationKind, object: Guid, written: Moment) -> bool {
+        self.now() >= self.propagation.visible_at(kind, object, written)
     }
 
     /// True while an object created at `created` is still replicating.

@@ -230,6 +230,10 @@ pub struct DevOpsServicePrincipal {
     pub license: Option<String>,
     pub licensing_source: String,
     pub created: Moment,
+    /// When it was first added as a user (given a licence); `dateCreated` of the entitlement.
+    pub entitled: Option<Moment>,
+    /// Its licence comes from a group rule and cannot be changed directly.
+    pub group_licensed: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]

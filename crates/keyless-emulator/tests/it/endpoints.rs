@@ -201,12 +201,12 @@ async fn deleting_is_blocked_while_a_fic_still_works() {
 }
 
 #[tokio::test]
-async fn azure_devops_connections_need_entitlements() {
+async fn azure_devops_connections_need_their_identity_to_be_a_user_of_the_organization() {
     let em = start(fast_config()).await;
     let tokens = sign_in(&em).await;
     let ok = test_connection(&em, &tokens.devops, "ffffffff-ffff-4fff-8fff-ffffffffffff").await;
     assert_eq!(ok["statusCode"], "ok", "{ok}");
-    // The web-deployer app is not entitled in the organization.
+    // The web-deployer app is not entitled in the organization: creation is refused.
     let body = json!({
         "name": "azdo-web-deployer",
         "type": "WorkloadIdentityUser",
@@ -215,6 +215,17 @@ async fn azure_devops_connections_need_entitlements() {
         "isReady": true,
         "serviceEndpointProjectReferences": [{"projectReference": {"id": minimal_ids::PROJECT.to_string(), "name": "Web"}, "name": "azdo-web-deployer"}],
     });
+    let (status, refused) = send(&em, Method::POST, ENDPOINTS, &tokens.devops, &body).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{refused}");
+    let expected = format!(
+        "TF401444: Please sign-in at least once as {t}\\{t}\\{sp} in a web browser to enable access to the service.",
+        t = minimal_ids::TENANT,
+        sp = minimal_ids::APP_SP_ID
+    );
+    assert_eq!(refused["message"], expected.as_str());
+    assert_eq!(refused["typeKey"], "ArgumentException");
+    // Once it is a user of the organization, the same connection is created and works.
+    entitle(&em, &tokens.devops, &minimal_ids::APP_SP_ID.to_string()).await;
     let (status, sc) = send(&em, Method::POST, ENDPOINTS, &tokens.devops, &body).await;
     assert_eq!(status, StatusCode::OK, "{sc}");
     let params = &sc["authorization"]["parameters"];
@@ -227,10 +238,7 @@ async fn azure_devops_connections_need_entitlements() {
     )
     .await;
     let result = test_connection(&em, &tokens.devops, sc["id"].as_str().unwrap()).await;
-    assert!(
-        result["errorMessage"].as_str().unwrap().starts_with("TF401444: Please sign-in at least once as"),
-        "{result}"
-    );
+    assert_eq!(result["statusCode"], "ok", "{result}");
     // Another tenant's organization cannot be targeted.
     let mut cross = body.clone();
     cross["name"] = json!("azdo-cross-tenant");

@@ -1,10 +1,13 @@
 //! Integration tests of the emulator's own behaviour, through plain HTTP as a client sees it.
 
 mod arm;
+mod commit_then_timeout;
 mod control;
 mod devops;
 mod endpoints;
 mod entra;
 mod graph;
+mod membership;
+mod propagation;
 mod support;
 mod tidy;

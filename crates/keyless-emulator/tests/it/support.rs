@@ -14,12 +14,16 @@ pub const GRAPH_SCOPE: &str = "https://graph.microsoft.com/.default";
 pub const ARM_SCOPE: &str = "https://management.azure.com/.default";
 pub const REDIRECT: &str = "http://localhost:53117/callback";
 
-/// The minimal scenario without replication delays, for fast tests.
+/// The minimal scenario without replication or propagation delays, for fast tests.
 pub fn fast_config() -> EmulatorConfig {
     EmulatorConfig {
         scenario: Scenario::minimal(),
         replication_delay: Duration::ZERO,
         fic_propagation_delay: Duration::ZERO,
+        managed_identity_fic_propagation_delay: Duration::ZERO,
+        role_propagation_delay: Duration::ZERO,
+        app_propagation_delay: Duration::ZERO,
+        membership_propagation_delay: Duration::ZERO,
         ..EmulatorConfig::default()
     }
 }
@@ -148,4 +152,80 @@ pub async fn send(
         .unwrap();
     let status = r.status();
     (status, r.json().await.unwrap_or(Value::Null))
+}
+
+pub const ENTITLEMENTS: &str = "/vsaex/contoso/_apis/serviceprincipalentitlements?api-version=7.1-preview.1";
+
+/// Adds a service principal (by object id) to the contoso organization as a Basic user and a
+/// Reader of Web; returns the whole POST answer.
+pub async fn entitle(em: &RunningEmulator, devops_token: &str, sp_object_id: &str) -> Value {
+    let body = serde_json::json!({
+        "accessLevel": {"accountLicenseType": "express", "licensingSource": "account"},
+        "projectEntitlements": [{"group": {"groupType": "projectReader"}, "projectRef": {"id": minimal_ids::PROJECT.to_string()}}],
+        "servicePrincipal": {"origin": "aad", "originId": sp_object_id, "subjectKind": "servicePrincipal"},
+    });
+    let (status, answer) = send(em, reqwest::Method::POST, ENTITLEMENTS, devops_token, &body).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert_eq!(answer["isSuccess"], true, "{answer}");
+    answer
+}
+
+pub const CONNECTIONS: &str = "/ado/contoso/_apis/serviceendpoint/endpoints?api-version=7.1";
+
+/// A manual workload identity Azure Resource Manager connection in contoso/Web, at the
+/// subscription or (with `resource_group`) a resource group of the minimal scenario.
+pub fn azurerm_connection_body(name: &str, client_id: &str, resource_group: Option<&str>) -> Value {
+    let mut data = serde_json::json!({"environment": "AzureCloud", "scopeLevel": "Subscription", "subscriptionId": minimal_ids::SUBSCRIPTION.to_string(), "subscriptionName": "Contoso Dev", "creationMode": "Manual"});
+    if let Some(rg) = resource_group {
+        data["resourceGroupName"] = serde_json::json!(rg);
+    }
+    serde_json::json!({
+        "name": name,
+        "type": "azurerm",
+        "url": "https://management.azure.com/",
+        "data": data,
+        "authorization": {"scheme": "WorkloadIdentityFederation", "parameters": {"tenantid": minimal_ids::TENANT.to_string(), "serviceprincipalid": client_id}},
+        "isReady": true,
+        "serviceEndpointProjectReferences": [{"projectReference": {"id": minimal_ids::PROJECT.to_string(), "name": "Web"}, "name": name}],
+    })
+}
+
+/// Creates a connection in contoso and returns it.
+pub async fn create_connection(em: &RunningEmulator, devops_token: &str, body: &Value) -> Value {
+    let (status, created) = send(em, reqwest::Method::POST, CONNECTIONS, devops_token, body).await;
+    assert_eq!(status, StatusCode::OK, "{created}");
+    created
+}
+
+/// The issuer and subject Azure DevOps assigned to a connection.
+pub fn issuer_and_subject(connection: &Value) -> (String, String) {
+    let params = &connection["authorization"]["parameters"];
+    (
+        params["workloadIdentityFederationIssuer"].as_str().unwrap().to_string(),
+        params["workloadIdentityFederationSubject"].as_str().unwrap().to_string(),
+    )
+}
+
+/// TestConnection of a contoso/Web connection: the whole answer (always HTTP 200).
+pub async fn verify_connection(em: &RunningEmulator, devops_token: &str, connection: &Value) -> Value {
+    let id = connection["id"].as_str().unwrap();
+    let path =
+        format!("/ado/contoso/Web/_apis/serviceendpoint/endpointproxy?endpointId={id}&api-version=7.1-preview.1");
+    let body = serde_json::json!({"dataSourceDetails": {"dataSourceName": "TestConnection"}});
+    let (status, result) = send(em, reqwest::Method::POST, &path, devops_token, &body).await;
+    assert_eq!(status, StatusCode::OK, "{result}");
+    result
+}
+
+/// Polls TestConnection until it answers ok (panics after about 20 s).
+pub async fn verify_eventually(em: &RunningEmulator, devops_token: &str, connection: &Value) -> Value {
+    let mut last = Value::Null;
+    for _ in 0..400 {
+        last = verify_connection(em, devops_token, connection).await;
+        if last["statusCode"] == "ok" {
+            return last;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("TestConnection never succeeded: {last}");
 }

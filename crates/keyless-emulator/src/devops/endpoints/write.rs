@@ -20,12 +20,13 @@ use crate::{
     assumptions::{
         ISSUER_TYPE_DEVOPS, ISSUER_TYPE_ENTRA, MAX_CONNECTION_NAME_LEN, MISSING_PROJECT_REFERENCES,
         delete_blocked_message, duplicate_connection_message, endpoint_create_denied_message,
+        workload_identity_user_not_member_message,
     },
     catalog::{CLOUD_CODE, ISSUER_HOST},
     devops::{Caller, core::project_not_found, wrapped_error},
     http::{self, Call, field, field_str},
     scenario::DevOpsAccess,
-    state::{Emulator, ProjectReference, ServiceEndpoint, World},
+    state::{Emulator, Organization, ProjectReference, ServiceEndpoint, World},
 };
 
 pub fn bad(message: &str) -> Response {
@@ -141,6 +142,20 @@ fn guid_param(params: &Map<String, Value>, key: &str) -> Option<Guid> {
         .and_then(|v| Guid::parse_input("param", v).ok())
 }
 
+/// Whether the identity with `client_id` is a user of `org` (assumption 45); `Err` carries the
+/// id the refusal names: its service principal's object id, or the client id without one.
+fn owning_organization_member(w: &World, org: &Organization, client_id: Guid) -> Result<(), Guid> {
+    let object_id = w.service_principal_for_app(org.tenant, client_id).map(|s| s.id).or_else(|| {
+        w.managed_identities.iter().find(|m| m.client_id == client_id && m.tenant == org.tenant).map(|m| m.principal_id)
+    });
+    let member = w.devops_service_principals.iter().any(|p| {
+        p.organization.eq_ignore_ascii_case(&org.name)
+            && p.license.is_some()
+            && (Some(p.origin_id) == object_id || p.application_id == client_id)
+    });
+    if member { Ok(()) } else { Err(object_id.unwrap_or(client_id)) }
+}
+
 pub fn create(em: &Emulator, call: &Call, caller: &Caller) -> Response {
     let Some(body) = call.json().filter(Value::is_object) else {
         return bad("Value cannot be null.\r\nParameter name: endpoint");
@@ -224,6 +239,12 @@ pub fn create(em: &Emulator, call: &Call, caller: &Caller) -> Response {
         }
         if url.is_empty() {
             url = format!("https://dev.azure.com/{}/", org.name);
+        }
+        if let Some(client_id) = guid_param(&params, "serviceprincipalid")
+            && let Err(object_id) = owning_organization_member(&w, &org, client_id)
+        {
+            drop(w);
+            return bad(&workload_identity_user_not_member_message(org.tenant, object_id));
         }
     }
     let mut endpoint = ServiceEndpoint {
@@ -447,7 +468,6 @@ pub fn delete(em: &Emulator, call: &Call, caller: &Caller, id: Guid) -> Response
     let deep = call.q("deep").is_some_and(|d| d.eq_ignore_ascii_case("true"));
     let org = caller.org().name.clone();
     let now = em.now();
-    let propagation = em.config.fic_propagation_delay;
     let mut w = em.world();
     let Some(mut e) = w.endpoint(&org, id).cloned() else {
         drop(w);
@@ -473,7 +493,7 @@ pub fn delete(em: &Emulator, call: &Call, caller: &Caller, id: Guid) -> Response
             Some(f.identity) == identity
                 && f.issuer == issuer
                 && f.subject == subject
-                && f.deleted.is_none_or(|d| now < d.plus(propagation))
+                && f.deleted.is_none_or(|d| now < d.plus(em.propagation.fic_delay(f)))
         });
         let automatic = e.datum("creationMode") == Some("Automatic");
         if working && !(automatic && deep) {
