@@ -103,3 +103,22 @@ impl AuthError {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use base64::Engine as _;
+    use keyless_core::CloudName;
+
+    use crate::AccessToken;
+
+    use super::*;
+
+    #[test]
+    fn a_token_for_the_wrong_resource_is_told_the_cloud_s_own_resource() {
+        let payload =
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(br#"{"aud":"https://graph.microsoft.us"}"#);
+        let token = AccessToken::expiring_in(format!("h.{payload}.s"), Duration::from_secs(60));
+        let error = Resource::Arm.check_token(&CloudName::UsGovernment.profile(), &token).unwrap_err();
+        assert!(error.help().ends_with("--resource https://management.usgovcloudapi.net`"), "{}", error.help());
+    }
+}
