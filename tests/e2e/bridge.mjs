@@ -4,7 +4,10 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 
-/** Starts the bridge on a free port; resolves to `{ url, emulatorUrl(), stop() }` once it printed its URL. */
+/**
+ * Starts the bridge on a free port; once it printed its URL resolves to `{ url, pageUrl, token, emulatorUrl(), stop() }`:
+ * `url` is its base URL, `pageUrl` the printed one (with the token the UI reads from its query).
+ */
 export async function startBridge(repo, { timeoutMs = 30_000 } = {}) {
   const binary = process.env.KEYLESS_BRIDGE_BINARY ?? join(repo, "target/debug/keyless-browser-bridge");
   if (!existsSync(binary)) {
@@ -14,7 +17,7 @@ export async function startBridge(repo, { timeoutMs = 30_000 } = {}) {
   // No KEYLESS_CLOUD: the bridge runs the built-in demo cloud.
   delete env.KEYLESS_CLOUD;
   const child = spawn(binary, ["--port", "0", "--ui-dir", join(repo, "ui/dist")], { cwd: repo, env, stdio: ["ignore", "pipe", "inherit"] });
-  const url = await new Promise((resolve, reject) => {
+  const pageUrl = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`keyless-browser-bridge printed no URL within ${timeoutMs} ms`)), timeoutMs);
     child.once("exit", (code) => reject(new Error(`keyless-browser-bridge exited with ${code} before printing its URL`)));
     createInterface({ input: child.stdout }).once("line", (line) => {
@@ -22,11 +25,20 @@ export async function startBridge(repo, { timeoutMs = 30_000 } = {}) {
       resolve(line.trim());
     });
   });
+  const printed = new URL(pageUrl);
+  const token = printed.searchParams.get("token");
+  if (!token) throw new Error(`keyless-browser-bridge printed a URL without a token: ${pageUrl}`);
+  const url = `${printed.origin}/`;
   return {
     url,
-    /** The demo emulator's base URL, from the bridge. */
+    pageUrl,
+    token,
+    /** The demo emulator's base URL, from the bridge (asked as the page asks: its origin and token). */
     async emulatorUrl() {
-      const response = await fetch(new URL("bridge/emulator", url));
+      const response = await fetch(new URL("bridge/emulator", url), {
+        method: "POST",
+        headers: { origin: printed.origin, "x-keyless-bridge-token": token },
+      });
       if (!response.ok) throw new Error(`GET /bridge/emulator answered ${response.status}: ${await response.text()}`);
       return (await response.json()).url;
     },

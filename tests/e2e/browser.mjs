@@ -27,7 +27,7 @@ export async function launchChromium() {
 }
 
 /**
- * The UI asks GET /bridge/emulator whether the bridge serves it: a static server answers 404, and
+ * The UI asks POST /bridge/emulator whether the bridge serves it: a static server answers 404, and
  * so does the bridge until the demo cloud starts. Chromium logs each 404 as a console error.
  */
 const BRIDGE_PROBE = /\/bridge\/emulator$/;

@@ -21,7 +21,7 @@ after(async () => {
 
 describe("onboarding on the demo cloud", () => {
   test("creates the app registration, the connection and the matching federated credential", async () => {
-    const { page, context, requests, problems } = await openPage(browser, bridge.url);
+    const { page, context, requests, problems } = await openPage(browser, bridge.pageUrl);
     const done = await completeOnboarding(page, (name) => screenshotBothThemes(page, `onboarding-${name}`));
     assert.match(done, /Your service connections are ready/);
     assert.match(done, /contoso \/ Shop \/ sc-shop-prod/);

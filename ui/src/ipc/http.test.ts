@@ -1,18 +1,20 @@
-// Tests of the HTTP backend against a fake bridge: plain answers, IpcErrors, NDJSON streams split anywhere, bridge detection.
+// Tests of the HTTP backend against a fake bridge: plain answers, IpcErrors, NDJSON streams split anywhere, the bridge's
+// token on every request, bridge detection.
 import { describe, expect, it } from "vitest";
 
 import { BackendError, toIpcError } from "./backend";
 import type { ProgressView } from "./bindings";
-import { HttpBackend, servedByBridge } from "./http";
+import { BRIDGE_TOKEN_HEADER, HttpBackend, bridgeTokenFrom, servedByBridge } from "./http";
 import { DEMO_SIGNED_IN } from "./memoryWorld";
 
-type Call = { url: string; method: string; body: string };
+type Call = { url: string; method: string; body: string; token: string | null };
 
-/** A fetch that records calls and answers with `respond`. */
+/** A fetch that records calls (with the bridge token they carried) and answers with `respond`. */
 function fakeFetch(respond: (call: Call) => Response) {
   const calls: Call[] = [];
   const fetchImpl = (async (input: URL | RequestInfo, init?: RequestInit) => {
-    const call = { url: String(input), method: init?.method ?? "GET", body: String(init?.body ?? "") };
+    const token = new Headers(init?.headers).get(BRIDGE_TOKEN_HEADER);
+    const call = { url: String(input), method: init?.method ?? "GET", body: String(init?.body ?? ""), token };
     calls.push(call);
     return respond(call);
   }) as typeof fetch;
@@ -40,7 +42,22 @@ describe("HttpBackend", () => {
     const { calls, fetchImpl } = fakeFetch(() => json([{ id: "p", name: "Shop", pipelines: [] }]));
     const backend = new HttpBackend("http://127.0.0.1:9/", fetchImpl);
     await expect(backend.listProjects({ organization: "contoso" })).resolves.toEqual([{ id: "p", name: "Shop", pipelines: [] }]);
-    expect(calls).toEqual([{ url: "http://127.0.0.1:9/ipc/list_projects", method: "POST", body: '{"organization":"contoso"}' }]);
+    expect(calls).toEqual([{ url: "http://127.0.0.1:9/ipc/list_projects", method: "POST", body: '{"organization":"contoso"}', token: null }]);
+  });
+
+  it("sends the bridge's token with plain and streaming commands", async () => {
+    const result = { runId: "run-1", status: "completed", error: null, report: { steps: [], connections: [], handOffs: [], markdown: "", json: "{}" } };
+    const { calls, fetchImpl } = fakeFetch((call) => (call.url.endsWith("list_runs") ? json([]) : ndjson([`${JSON.stringify({ result })}\n`])));
+    const backend = new HttpBackend("http://127.0.0.1:9/", fetchImpl, "5eed");
+    await backend.listRuns();
+    await backend.rollbackRun({ runId: "run-1" }, () => undefined);
+    expect(calls.map((call) => call.token)).toEqual(["5eed", "5eed"]);
+  });
+
+  it("reads the token from the URL the bridge printed", () => {
+    expect(bridgeTokenFrom("?token=0f3a9c")).toBe("0f3a9c");
+    expect(bridgeTokenFrom("?scenario=empty&token=0f3a9c")).toBe("0f3a9c");
+    expect(bridgeTokenFrom("")).toBe("");
   });
 
   it("sends null for commands without a request", async () => {
@@ -99,6 +116,12 @@ describe("servedByBridge", () => {
     expect(await servedByBridge("http://127.0.0.1:9/", fakeFetch(() => json({ url: "http://127.0.0.1:7/" })).fetchImpl)).toBe(true);
     const notRunning = { code: "notFound", message: "the demo cloud is not running", help: "choose the demo cloud first" };
     expect(await servedByBridge("http://127.0.0.1:9/", fakeFetch(() => json(notRunning, 404)).fetchImpl)).toBe(true);
+  });
+
+  it("asks with a POST that carries the token, so the browser sends its Origin", async () => {
+    const { calls, fetchImpl } = fakeFetch(() => json({ url: "http://127.0.0.1:7/" }));
+    await servedByBridge("http://127.0.0.1:9", fetchImpl, 1500, "5eed");
+    expect(calls).toEqual([{ url: "http://127.0.0.1:9/bridge/emulator", method: "POST", body: "", token: "5eed" }]);
   });
 
   it("is false for a static server, Vite's HTML, or no answer", async () => {

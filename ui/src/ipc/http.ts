@@ -1,8 +1,26 @@
-// The Backend over the loopback browser bridge (keyless-browser-bridge): POST /ipc/{command}, streams as NDJSON.
+// The Backend over the loopback browser bridge (keyless-browser-bridge): POST /ipc/{command}, streams as NDJSON,
+// every request carrying the token the bridge printed in its URL.
 import { type Backend, BackendError, isIpcError, toIpcError } from "./backend";
 import { COMMANDS, type IpcError, type ProgressView, type SignInEvent } from "./bindings";
 
 type Fetch = typeof fetch;
+
+/** The header the bridge reads its per-start token from. */
+export const BRIDGE_TOKEN_HEADER = "x-keyless-bridge-token";
+
+/** The bridge's token from a page query such as `?token=...` (how the bridge prints its URL); "" without one. */
+export function bridgeTokenFrom(search: string): string {
+  return new URLSearchParams(search).get("token") ?? "";
+}
+
+/** The token of the page the UI runs in; "" outside a browser. */
+function pageToken(): string {
+  return typeof location === "undefined" ? "" : bridgeTokenFrom(location.search);
+}
+
+function tokenHeaders(token: string): Record<string, string> {
+  return token ? { [BRIDGE_TOKEN_HEADER]: token } : {};
+}
 
 /** One line of a streaming answer: an event, then exactly one result or error. */
 type StreamLine = { event: unknown } | { result: unknown } | { error: unknown };
@@ -44,18 +62,23 @@ async function* lines(response: Response): AsyncGenerator<StreamLine> {
 export class HttpBackend implements Backend {
   private readonly base: string;
   private readonly fetchImpl: Fetch;
+  private readonly token: string;
 
-  /** `base` is the bridge's URL (the page's own origin when the bridge serves the UI). */
-  constructor(base: string, fetchImpl: Fetch = fetch.bind(globalThis)) {
+  /**
+   * `base` is the bridge's URL (the page's own origin when the bridge serves the UI); `token` the one it
+   * printed, by default read from the page's query.
+   */
+  constructor(base: string, fetchImpl: Fetch = fetch.bind(globalThis), token: string = pageToken()) {
     this.base = base.endsWith("/") ? base : `${base}/`;
     this.fetchImpl = fetchImpl;
+    this.token = token;
   }
 
   private async post(command: string, request: unknown): Promise<Response> {
     try {
       return await this.fetchImpl(new URL(`ipc/${command}`, this.base), {
         method: "POST",
-        headers: { "content-type": "application/json", accept: "application/json, application/x-ndjson" },
+        headers: { "content-type": "application/json", accept: "application/json, application/x-ndjson", ...tokenHeaders(this.token) },
         body: JSON.stringify(request ?? null),
       });
     } catch (thrown) {
@@ -116,13 +139,21 @@ export class HttpBackend implements Backend {
 }
 
 /**
- * True when the page is served by keyless-browser-bridge: it answers `GET /bridge/emulator` in
- * JSON, with the demo emulator's URL or (on a real cloud) an IpcError. A static server or Vite
- * answers plain text or HTML instead.
+ * True when the page is served by keyless-browser-bridge: it answers `POST /bridge/emulator` in
+ * JSON, with the demo emulator's URL or an IpcError (no demo cloud running, or no token). A static
+ * server or Vite answers plain text or HTML instead. POST, because browsers send the `Origin`
+ * header the bridge requires only with requests that are not plain GETs.
  */
-export async function servedByBridge(base: string, fetchImpl: Fetch = fetch.bind(globalThis), timeoutMs = 1500): Promise<boolean> {
+export async function servedByBridge(
+  base: string,
+  fetchImpl: Fetch = fetch.bind(globalThis),
+  timeoutMs = 1500,
+  token: string = pageToken(),
+): Promise<boolean> {
   try {
     const response = await fetchImpl(new URL("bridge/emulator", base.endsWith("/") ? base : `${base}/`), {
+      method: "POST",
+      headers: tokenHeaders(token),
       signal: AbortSignal.timeout(timeoutMs),
     });
     if (!response.headers.get("content-type")?.includes("json")) return false;

@@ -1,12 +1,15 @@
 //! `keyless-browser-bridge`: the desktop app's commands over loopback HTTP plus the built UI,
 //! for running the UI in a plain browser and for browser end-to-end tests.
 //!
-//! Prints the URL as the first line of stdout, then serves until interrupted (Ctrl-C or
-//! SIGTERM). The cloud is chosen as for the app: `KEYLESS_CLOUD` unset means the demo cloud.
+//! Prints the URL, with this start's token in its query, as the first line of stdout, then
+//! serves until interrupted (Ctrl-C or SIGTERM). The cloud is chosen as for the app:
+//! `KEYLESS_CLOUD` unset means the demo cloud. "Remember me" lasts only as long as the process:
+//! the bridge never reads or writes the OS keyring.
 
 use std::{path::PathBuf, process::ExitCode, sync::Arc};
 
 use clap::Parser;
+use keyless_azure::auth::MemoryStore;
 use keyless_desktop::{CloudSetting, Controller, ControllerOptions, bridge};
 
 /// Serve the Keyless UI and its commands on 127.0.0.1.
@@ -34,7 +37,11 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let options = ControllerOptions { state_dir: arguments.state_dir, ..ControllerOptions::default() };
+    let options = ControllerOptions {
+        state_dir: arguments.state_dir,
+        keyring: Arc::new(MemoryStore::default()),
+        ..ControllerOptions::default()
+    };
     let controller = Arc::new(Controller::with_options(cloud, options));
     let listener = match bridge::bind(arguments.port).await {
         Ok(listener) => listener,
@@ -46,14 +53,15 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let token = bridge::BridgeToken::generate();
     match listener.local_addr() {
-        Ok(address) => println!("{}", bridge::url_of(address)),
+        Ok(address) => println!("{}", bridge::url_of(address, &token)),
         Err(error) => {
             eprintln!("keyless-browser-bridge: {error}");
             return ExitCode::FAILURE;
         }
     }
-    if let Err(error) = bridge::serve(listener, controller, arguments.ui_dir, interrupted()).await {
+    if let Err(error) = bridge::serve(listener, controller, arguments.ui_dir, token, interrupted()).await {
         eprintln!("keyless-browser-bridge: {error}");
         return ExitCode::FAILURE;
     }

@@ -1,5 +1,6 @@
 //! The browser bridge over real HTTP: static files, plain and streaming commands, errors with
-//! their statuses, the emulator address, and the loopback guards. One test runs the binary.
+//! their statuses, the emulator address, and the guards: loopback host names, the bridge's own
+//! origin and its per-start token. One test runs the binary.
 
 use std::{io::BufRead, sync::Arc};
 
@@ -9,8 +10,13 @@ use serde_json::{Value, json};
 use crate::support;
 
 struct Running {
+    /// The bridge's base URL, without the token.
     url: String,
+    token: bridge::BridgeToken,
+    /// Sends the bridge's origin and token, as the UI does.
     http: reqwest::Client,
+    /// Sends neither.
+    bare: reqwest::Client,
     _ui: tempfile::TempDir,
     _state: tempfile::TempDir,
 }
@@ -23,9 +29,17 @@ async fn start() -> Running {
     let state = tempfile::tempdir().unwrap();
     let controller = Arc::new(support::controller_in(&state));
     let listener = bridge::bind(0).await.unwrap();
-    let url = bridge::url_of(listener.local_addr().unwrap());
-    tokio::spawn(bridge::serve(listener, controller, ui.path().to_owned(), std::future::pending()));
-    Running { url, http: reqwest::Client::builder().no_proxy().build().unwrap(), _ui: ui, _state: state }
+    let address = listener.local_addr().unwrap();
+    let url = format!("http://{address}/");
+    let token = bridge::BridgeToken::generate();
+    tokio::spawn(bridge::serve(listener, controller, ui.path().to_owned(), token.clone(), std::future::pending()));
+    let http = client_sending(&[("origin", &format!("http://{address}")), (bridge::TOKEN_HEADER, token.expose())]);
+    Running { url, token, http, bare: client_sending(&[]), _ui: ui, _state: state }
+}
+
+fn client_sending(headers: &[(&'static str, &str)]) -> reqwest::Client {
+    let headers = headers.iter().map(|(name, value)| (name.parse().unwrap(), value.parse().unwrap())).collect();
+    reqwest::Client::builder().no_proxy().default_headers(headers).build().unwrap()
 }
 
 impl Running {
@@ -105,17 +119,19 @@ async fn failures_carry_their_code_and_status() {
 async fn other_sites_and_host_names_are_refused() {
     let bridge = start().await;
     let from_elsewhere = bridge
-        .http
+        .bare
         .post(format!("{}ipc/session_status", bridge.url))
         .header("origin", "https://example.com")
+        .header(bridge::TOKEN_HEADER, bridge.token.expose())
         .send()
         .await
         .unwrap();
     assert_eq!(from_elsewhere.status(), 403);
     let same_origin = bridge
-        .http
+        .bare
         .post(format!("{}ipc/session_status", bridge.url))
         .header("origin", bridge.url.trim_end_matches('/'))
+        .header(bridge::TOKEN_HEADER, bridge.token.expose())
         .send()
         .await
         .unwrap();
@@ -124,6 +140,61 @@ async fn other_sites_and_host_names_are_refused() {
     assert_eq!(rebound.status(), 403);
     let escape = bridge.http.get(format!("{}..%2f..%2fCargo.toml", bridge.url)).send().await.unwrap();
     assert_eq!(escape.status(), 404);
+}
+
+/// Status and IpcError code of `session_status` sent with `origin` and `token` (when given).
+async fn session_status_with(bridge: &Running, origin: Option<&str>, token: Option<&str>) -> (u16, Value) {
+    let mut request = bridge.bare.post(format!("{}ipc/session_status", bridge.url));
+    if let Some(origin) = origin {
+        request = request.header("origin", origin);
+    }
+    if let Some(token) = token {
+        request = request.header(bridge::TOKEN_HEADER, token);
+    }
+    let response = request.send().await.unwrap();
+    (response.status().as_u16(), response.json().await.unwrap())
+}
+
+#[tokio::test]
+async fn a_command_without_the_token_is_refused_with_401() {
+    let bridge = start().await;
+    let origin = bridge.url.trim_end_matches('/');
+    let (status, error) = session_status_with(&bridge, Some(origin), None).await;
+    assert_eq!(status, 401);
+    assert!(error["help"].as_str().unwrap().contains("URL the bridge printed"), "{error}");
+    let emulator = bridge.bare.get(format!("{}bridge/emulator", bridge.url)).header("origin", origin).send().await;
+    assert_eq!(emulator.unwrap().status(), 401);
+}
+
+#[tokio::test]
+async fn a_command_with_a_wrong_token_is_refused_with_401() {
+    let bridge = start().await;
+    let origin = bridge.url.trim_end_matches('/');
+    let other_start = bridge::BridgeToken::generate();
+    assert_eq!(session_status_with(&bridge, Some(origin), Some(other_start.expose())).await.0, 401);
+    let truncated = &bridge.token.expose()[..32];
+    assert_eq!(session_status_with(&bridge, Some(origin), Some(truncated)).await.0, 401);
+}
+
+#[tokio::test]
+async fn a_command_without_an_origin_is_refused_with_403() {
+    let bridge = start().await;
+    let (status, error) = session_status_with(&bridge, None, Some(bridge.token.expose())).await;
+    assert_eq!((status, error["code"].as_str()), (403, Some("forbidden")));
+}
+
+#[tokio::test]
+async fn a_command_with_the_token_and_the_bridge_origin_runs_and_files_need_neither() {
+    let bridge = start().await;
+    let origin = bridge.url.trim_end_matches('/').to_string();
+    let (status, session) = session_status_with(&bridge, Some(&origin), Some(bridge.token.expose())).await;
+    assert_eq!((status, &session["account"]), (200, &Value::Null));
+    let localhost = origin.replace("127.0.0.1", "localhost");
+    assert_eq!(session_status_with(&bridge, Some(&localhost), Some(bridge.token.expose())).await.0, 200);
+    let page = bridge.bare.get(format!("{}?token=", bridge.url)).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    let script = bridge.bare.get(format!("{}assets/app.js", bridge.url)).send().await.unwrap();
+    assert_eq!(script.status(), 200);
 }
 
 #[test]
@@ -139,13 +210,20 @@ fn the_binary_prints_its_url_first_and_serves() {
         .unwrap();
     let mut first = String::new();
     std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut first).unwrap();
-    let url = first.trim().to_string();
-    assert!(url.starts_with("http://127.0.0.1:") && url.ends_with('/'), "{url:?}");
+    let printed = url::Url::parse(first.trim()).unwrap();
+    assert_eq!((printed.scheme(), printed.host_str(), printed.path()), ("http", Some("127.0.0.1"), "/"), "{printed}");
+    let token = printed.query_pairs().find(|(name, _)| name == bridge::TOKEN_QUERY).unwrap().1.to_string();
+    assert!(token.len() >= 32, "at least 128 bits of hex: {token}");
+    let origin = printed.origin().ascii_serialization();
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    let status = runtime.block_on(async {
+    let (without_token, status) = runtime.block_on(async {
         let client = reqwest::Client::builder().no_proxy().build().unwrap();
-        client.post(format!("{url}ipc/session_status")).send().await.unwrap().json::<Value>().await.unwrap()
+        let command = printed.join("ipc/session_status").unwrap();
+        let without_token = client.post(command.clone()).header("origin", &origin).send().await.unwrap().status();
+        let request = client.post(command).header("origin", &origin).header(bridge::TOKEN_HEADER, &token);
+        (without_token, request.send().await.unwrap().json::<Value>().await.unwrap())
     });
+    assert_eq!(without_token, 401);
     assert_eq!(status["cloud"]["isDemo"], true);
     child.kill().unwrap();
     child.wait().unwrap();
