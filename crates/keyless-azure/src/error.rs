@@ -12,6 +12,7 @@ use keyless_core::InputError;
 use serde::{Deserialize, Serialize};
 
 use crate::auth::AuthError;
+use crate::behaviour::{self, KnownCode, Meaning, WaitReason};
 
 /// The services Keyless talks to; each has its own concurrency limit and error shape.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -76,6 +77,9 @@ pub enum ErrorCode {
     SignInFailed,
     Cancelled,
     TimedOut,
+    /// A create or update was sent but the answer was lost (HTTP 502/503/504, a timeout or a
+    /// reset): the service may or may not have made the change. Look before trying again.
+    OutcomeUnknown,
 }
 
 /// One error response from a service (or a 200 whose body reports a failure).
@@ -108,37 +112,38 @@ impl ServiceError {
         self.codes().any(|code| code.eq_ignore_ascii_case(wanted))
     }
 
-    /// True for the replication delays the contract lists (§3.3, §4.4, §5.5, §9).
+    /// The first of this answer's codes that the [`behaviour`] table knows, or the Graph
+    /// message shapes that mean a new app has not replicated yet (they carry only generic codes,
+    /// so they are checked first).
+    pub fn known(&self) -> Option<&'static KnownCode> {
+        let graph_shape = match self.service {
+            Service::Graph => behaviour::graph_replication_message(self.status, &self.message),
+            _ => None,
+        };
+        graph_shape.or_else(|| self.codes().find_map(behaviour::lookup))
+    }
+
+    /// True for the replication delays of the contract (§3.3, §4.4, §5.5, §9): answers the
+    /// table reads as Replicating or Propagating.
     pub fn is_replication_delay(&self) -> bool {
-        let message = self.message.as_str();
-        self.has_code("VS403283")
-            || self.has_code("PrincipalNotFound")
-            || self.has_code("AADSTS70021")
-            || (self.service == Service::Graph
-                && ((self.status == 400 && message.contains("does not reference a valid application object"))
-                    || (self.status == 403
-                        && message.contains("backing application of the service principal being created must"))))
+        self.known().is_some_and(|known| matches!(known.meaning, Meaning::Replicating | Meaning::Propagating))
     }
 
     fn error_code(&self) -> ErrorCode {
-        if self.is_replication_delay() {
-            return ErrorCode::Replication;
-        }
-        if self.has_code("TF400733") {
-            return ErrorCode::Throttled;
-        }
-        if self.has_code("TF401444") || self.has_code("VS800075") || self.has_code("Authorization_RequestDenied") {
-            return ErrorCode::Forbidden;
-        }
-        if self.has_code("RoleAssignmentExists") || self.has_code("Request_MultipleObjectsWithSameKeyValue") {
-            return ErrorCode::Conflict;
-        }
-        if self.service == Service::Entra
-            && ["invalid_grant", "interaction_required", "consent_required", "login_required"]
-                .iter()
-                .any(|code| self.has_code(code))
-        {
-            return ErrorCode::SignInRequired;
+        let by_meaning = self.known().and_then(|known| match known.meaning {
+            Meaning::Replicating | Meaning::Propagating => Some(ErrorCode::Replication),
+            Meaning::Throttled => Some(ErrorCode::Throttled),
+            // Signed in, but the setup does not let this through (TF401444 arrives as a 401,
+            // yet signing in again would not help).
+            Meaning::Forbidden | Meaning::Misconfigured => Some(ErrorCode::Forbidden),
+            Meaning::Conflict => Some(ErrorCode::Conflict),
+            Meaning::NotFound => Some(ErrorCode::NotFound),
+            // Only Entra's own sign-in words end a session; another service's complaint about a
+            // token is read from its status (a 401 is a token to refresh).
+            Meaning::SignInRequired => (self.service == Service::Entra).then_some(ErrorCode::SignInRequired),
+        });
+        if let Some(code) = by_meaning {
+            return code;
         }
         match self.status {
             401 => ErrorCode::Unauthorized,
@@ -152,14 +157,12 @@ impl ServiceError {
     }
 
     fn help(&self) -> String {
-        for code in self.codes() {
-            if let Some(help) = help_for_code(code) {
-                return help.to_string();
-            }
+        if let Some(known) = self.known() {
+            return known.help.to_string();
         }
         match self.status {
             401 => format!(
-                "{} refused the sign-in token: sign in again (keyless login), and check the account belongs to the right tenant",
+                "{} refused the sign-in token: sign in again, and check the account belongs to the right tenant",
                 self.service
             ),
             403 => format!(
@@ -223,6 +226,18 @@ pub enum AzureError {
     ReplicationTimeout { operation: String, service: Service, waited: Duration, last: Box<AzureError> },
     #[error(transparent)]
     Auth(Box<AuthError>),
+    /// A non-idempotent write (POST, PATCH) whose answer was lost after it was sent; the
+    /// transport does not repeat it, because repeating could create a second object.
+    #[error("{service} may or may not have made the change: {method} {url} {what}")]
+    OutcomeUnknown {
+        service: Service,
+        method: String,
+        url: String,
+        /// What was seen instead of an answer: "answered HTTP 504", "failed after the request was sent: timed out".
+        what: String,
+        status: Option<u16>,
+        last: Option<Box<ServiceError>>,
+    },
 }
 
 impl From<ServiceError> for AzureError {
@@ -253,6 +268,7 @@ impl AzureError {
             AzureError::Malformed { .. } => ErrorCode::Malformed,
             AzureError::ReplicationTimeout { .. } => ErrorCode::Replication,
             AzureError::Auth(e) => e.code(),
+            AzureError::OutcomeUnknown { .. } => ErrorCode::OutcomeUnknown,
         }
     }
 
@@ -262,7 +278,7 @@ impl AzureError {
             AzureError::Input(e) => e.help.clone(),
             AzureError::Service(e) => e.help(),
             AzureError::Network { .. } => {
-                "check the network connection, proxy and cloud setting (--cloud); for the emulator, start `keyless emulator`".into()
+                "check the network connection, the proxy and the chosen cloud; if you use the emulator, make sure it is running".into()
             }
             AzureError::RetriesExhausted { last_status: None, .. } => {
                 "the service could not be reached repeatedly: check the network connection and try again".into()
@@ -271,16 +287,19 @@ impl AzureError {
                 "the service is busy or throttling this account: wait a few minutes and run the command again".into()
             }
             AzureError::SignInPage { .. } => {
-                "the token was not accepted and the service asked for an interactive sign-in: sign in again (keyless login) with an account of the organization's tenant".into()
+                "the token was not accepted and the service asked for an interactive sign-in: sign in again with an account of the organization's tenant".into()
             }
             AzureError::Malformed { .. } => {
-                "the answer was not what Keyless expected: check the --cloud setting points at a real cloud or the emulator, and quote the request id if it persists".into()
+                "the answer was not what Keyless expected: check the chosen cloud is a real cloud or the emulator, and quote the request id if it persists".into()
             }
             AzureError::ReplicationTimeout { last, .. } => format!(
                 "new identities can take several minutes to reach every service: run the same step again shortly ({})",
                 last.help()
             ),
             AzureError::Auth(e) => e.help(),
+            AzureError::OutcomeUnknown { .. } => {
+                "the answer was lost, so the change may or may not have been made: Keyless looks at what exists again before retrying, so nothing is created twice".into()
+            }
         }
     }
 
@@ -289,6 +308,7 @@ impl AzureError {
             AzureError::Service(e) => Some(e),
             AzureError::RetriesExhausted { last: Some(e), .. } => Some(e),
             AzureError::ReplicationTimeout { last, .. } => last.service_error(),
+            AzureError::OutcomeUnknown { last: Some(e), .. } => Some(e),
             _ => None,
         }
     }
@@ -297,6 +317,7 @@ impl AzureError {
         match self {
             AzureError::SignInPage { status, .. } | AzureError::Malformed { status, .. } => Some(*status),
             AzureError::RetriesExhausted { last_status, .. } => *last_status,
+            AzureError::OutcomeUnknown { status, .. } => *status,
             _ => self.service_error().map(|e| e.status),
         }
     }
@@ -317,81 +338,46 @@ impl AzureError {
     pub fn has_code(&self, code: &str) -> bool {
         self.service_error().is_some_and(|e| e.has_code(code))
     }
+
+    /// True when a create or update may or may not have been made: look before trying again.
+    pub fn is_outcome_unknown(&self) -> bool {
+        matches!(self, AzureError::OutcomeUnknown { .. })
+    }
+
+    /// What the answer means: the [`behaviour`] table's reading of its codes, otherwise what its
+    /// status or shape says; None when it says nothing Keyless can act on (a 500, a bad body).
+    pub fn meaning(&self) -> Option<Meaning> {
+        if let Some(known) = self.service_error().and_then(ServiceError::known) {
+            return Some(known.meaning);
+        }
+        match self.code() {
+            ErrorCode::Replication => Some(Meaning::Replicating),
+            ErrorCode::Forbidden => Some(Meaning::Forbidden),
+            ErrorCode::Conflict => Some(Meaning::Conflict),
+            ErrorCode::Throttled => Some(Meaning::Throttled),
+            ErrorCode::NotFound => Some(Meaning::NotFound),
+            ErrorCode::Unauthorized | ErrorCode::SignInPage | ErrorCode::SignInRequired => {
+                Some(Meaning::SignInRequired)
+            }
+            _ => None,
+        }
+    }
+
+    /// What a "not yet" answer is waiting for: the table's `not_yet`, for answers it reads as
+    /// Replicating or Propagating only (a TF401444 from a service call is a real fault here;
+    /// the engine decides from context when it only means "not yet").
+    pub fn wait_reason(&self) -> Option<WaitReason> {
+        let known = self.service_error()?.known()?;
+        match known.meaning {
+            Meaning::Replicating | Meaning::Propagating => known.not_yet,
+            _ => None,
+        }
+    }
 }
 
-/// Help lines for the codes users meet most (contract §9).
+/// The help line for a service code, from the [`behaviour`] table.
 pub fn help_for_code(code: &str) -> Option<&'static str> {
-    let help = match code.to_ascii_uppercase().as_str() {
-        "AADSTS70021" => {
-            "no federated credential matches the token: compare issuer and subject with the service connection exactly; if the credential was just created, wait a few minutes for it to replicate"
-        }
-        "AADSTS700211" => {
-            "the issuer does not match: add a federated credential with the issuer the service connection shows now (it changes after conversion to the Entra issuer)"
-        }
-        "AADSTS700213" => {
-            "the subject does not match (often after a rename): update the federated credential's subject from the connection's workloadIdentityFederationSubject"
-        }
-        "AADSTS7002138" => "the subject differs only in letter case: copy it verbatim from the service connection",
-        "AADSTS70025" => "the identity has no federated credentials: create one for this service connection",
-        "AADSTS70052" => {
-            "multi-tenant app registrations cannot use the Entra issuer: use a single-tenant app (AzureADMyOrg) or a managed identity"
-        }
-        "AADSTS700016" => {
-            "the application was not found in the tenant: check the client id (serviceprincipalid must be the appId, not an object id) and the tenant"
-        }
-        "AADSTS28000" => "one token request named two resources: this is a Keyless bug, please report it",
-        "AADSTS50020" => {
-            "the account is not in this tenant: sign in with an account of the tenant, or ask for a guest invitation"
-        }
-        "AADSTS65001" => {
-            "the application needs consent: ask a tenant administrator to grant consent, or use a client id your tenant already allows (--client-id)"
-        }
-        "AADSTS700223" | "AADSTS700238" => {
-            "the tenant restricts workload identity federation: ask the tenant administrator, or try a managed identity"
-        }
-        "AADSTS7000215" | "AADSTS7000222" => {
-            "the client secret is invalid or expired: convert the connection to workload identity federation"
-        }
-        "AADSTS700082" | "AADSTS70043" | "AADSTS50173" => "the saved sign-in has expired: sign in again",
-        "AADSTS50076" | "AADSTS50079" => {
-            "multi-factor authentication is required: sign in interactively (browser) instead of device code or a saved session"
-        }
-        "AUTHORIZATION_REQUESTDENIED" => {
-            "the account lacks Entra permissions for this: it needs Application Administrator or Cloud Application Administrator, or ownership of the app; or use a managed identity"
-        }
-        "PRINCIPALNOTFOUND" => {
-            "the identity has not reached Azure Resource Manager yet: wait a minute and retry (Keyless retries automatically)"
-        }
-        "AUTHORIZATIONFAILED" => {
-            "the account cannot do this in Azure: it needs Owner, User Access Administrator or Role Based Access Control Administrator on the scope"
-        }
-        "ROLEASSIGNMENTEXISTS" => "the role assignment already exists: nothing to do",
-        "TF401444" => {
-            "the identity is not a member of the Azure DevOps organization: add it (service principal entitlement) with at least a Basic license"
-        }
-        "VS800075" => {
-            "the identity is in the organization but not in the project: add it to a project group such as Readers"
-        }
-        "VS403283" => {
-            "Azure DevOps has not seen the new identity yet: wait a minute or two and retry (Keyless retries automatically)"
-        }
-        "TF400733" => "Azure DevOps is rate-limiting this account: wait five minutes and try again",
-        "TF400813" => {
-            "the token is not valid for this Azure DevOps organization: sign in with an account of the organization's tenant"
-        }
-        "REQUEST_MULTIPLEOBJECTSWITHSAMEKEYVALUE" => {
-            "an object with this name already exists: reuse it or choose another name"
-        }
-        "INVALIDFEDERATEDIDENTITYCREDENTIALVALUE" => {
-            "a federated credential with this issuer and subject already exists on the identity: reuse it"
-        }
-        "INVALID_GRANT" => "the sign-in is no longer valid: sign in again",
-        "INTERACTION_REQUIRED" | "CONSENT_REQUIRED" | "LOGIN_REQUIRED" => {
-            "Entra needs an interactive sign-in: run keyless login in a browser"
-        }
-        _ => return None,
-    };
-    Some(help)
+    behaviour::lookup(code).map(|known| known.help)
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@
 pub mod activity;
 pub mod arm;
 pub mod auth;
+pub mod behaviour;
 pub mod client;
 pub mod cloud_spec;
 pub mod devops;
@@ -18,11 +19,13 @@ pub mod graph;
 pub mod paging;
 pub mod redact;
 pub mod replication;
+pub mod request;
 pub mod retry;
 pub mod secret;
 pub mod transport;
 
 pub use auth::{AuthError, Resource, TokenSource};
+pub use behaviour::{KnownCode, Meaning, WaitReason};
 pub use client::AzureClient;
 pub use cloud_spec::resolve_cloud;
 pub use error::{AzureError, ErrorCode, Service, ServiceError};

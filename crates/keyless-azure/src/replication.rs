@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
+use crate::behaviour::WaitReason;
 use crate::error::{AzureError, Service};
 
 /// How long and how often to retry while waiting for replication.
@@ -59,6 +60,8 @@ pub struct ReplicationWait {
     pub service: Service,
     /// The error code that signalled the delay (PrincipalNotFound, VS403283, AADSTS70021...).
     pub reason: String,
+    /// What is being waited for, when the answer is one the `behaviour` table knows.
+    pub wait: Option<WaitReason>,
     /// Failed attempts so far.
     pub attempt: u32,
     pub waited: Duration,
@@ -80,6 +83,7 @@ impl ReplicationObserver for TracingObserver {
             operation = %wait.operation,
             service = ?wait.service,
             reason = %wait.reason,
+            wait = ?wait.wait,
             attempt = wait.attempt,
             waited_ms = wait.waited.as_millis() as u64,
             "waiting for replication"
@@ -128,6 +132,7 @@ where
             operation: operation_name.to_string(),
             service,
             reason,
+            wait: error.wait_reason(),
             attempt,
             waited: started.elapsed(),
             next_retry_in: next,

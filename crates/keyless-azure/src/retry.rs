@@ -67,10 +67,11 @@ impl RetryPolicy {
     }
 
     /// The delay to wait before retrying: the service's `Retry-After` when it sent one,
-    /// otherwise the backoff. The transport gives up when a `Retry-After` exceeds
-    /// `max_delay` rather than knocking again before the service asked.
+    /// otherwise the backoff; never more than `max_delay`, whatever the network said. (The
+    /// transport gives up when a `Retry-After` exceeds `max_delay` rather than knocking again
+    /// before the service asked.)
     pub fn delay(&self, attempt: u32, retry_after: Option<Duration>) -> Duration {
-        retry_after.unwrap_or_else(|| self.backoff(attempt))
+        retry_after.map_or_else(|| self.backoff(attempt), |wait| wait.min(self.max_delay))
     }
 }
 
@@ -85,17 +86,30 @@ pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     parse_retry_after(value, SystemTime::now())
 }
 
-/// Parses a `Retry-After` value relative to `now`; a date in the past means "now".
+/// The longest wait a `Retry-After` can ask for here. Anything longer is read as this: the
+/// value comes from the network, and the policy's `max_delay` decides what is actually waited.
+pub const LONGEST_SERVER_WAIT: Duration = Duration::from_secs(86_400);
+
+/// Parses a `Retry-After` value relative to `now`; a date in the past means "now". Huge or
+/// absurd values are read as [`LONGEST_SERVER_WAIT`], never as a panic or an endless sleep.
 pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
+    if value.bytes().all(|b| b.is_ascii_digit()) && !value.is_empty() {
+        // Whole seconds, the usual form; more digits than u64 holds is still "very long".
+        let seconds = value.parse::<u64>().unwrap_or(u64::MAX);
+        return Some(Duration::from_secs(seconds).min(LONGEST_SERVER_WAIT));
+    }
     if let Ok(seconds) = value.parse::<f64>() {
-        return (seconds.is_finite() && seconds >= 0.0).then(|| Duration::from_secs_f64(seconds.min(86_400.0)));
+        if seconds.is_nan() || seconds < 0.0 {
+            return None;
+        }
+        return Some(Duration::try_from_secs_f64(seconds).map_or(LONGEST_SERVER_WAIT, |d| d.min(LONGEST_SERVER_WAIT)));
     }
     let format =
         format_description!("[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT");
     let at = PrimitiveDateTime::parse(value, &format).ok()?.assume_utc();
-    let now = OffsetDateTime::from(now);
-    let wait = at - now;
-    Some(if wait.is_negative() { Duration::ZERO } else { wait.unsigned_abs() })
+    // Both ends lie within years 1..9999, so the difference cannot overflow.
+    let wait = at - OffsetDateTime::from(now);
+    Some(if wait.is_negative() { Duration::ZERO } else { wait.unsigned_abs().min(LONGEST_SERVER_WAIT) })
 }
 
 #[cfg(test)]
@@ -110,6 +124,24 @@ mod tests {
         assert_eq!(parse_retry_after("Sun, 06 Nov 1994 08:49:47 GMT", now), Some(Duration::from_secs(10)));
         assert_eq!(parse_retry_after("Sun, 06 Nov 1994 08:49:00 GMT", now), Some(Duration::ZERO));
         assert_eq!(parse_retry_after("soon", now), None);
+    }
+
+    #[test]
+    fn huge_or_absurd_retry_after_values_are_read_as_the_longest_wait_without_panicking() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(784_111_777);
+        for huge in ["99999999999999999999", "1e300", "inf", "18446744073709551616.5", "Fri, 31 Dec 9999 23:59:59 GMT"]
+        {
+            assert_eq!(parse_retry_after(huge, now), Some(LONGEST_SERVER_WAIT), "{huge}");
+        }
+        assert_eq!(parse_retry_after("-5", now), None);
+        assert_eq!(parse_retry_after("NaN", now), None);
+    }
+
+    #[test]
+    fn a_retry_after_is_never_waited_longer_than_the_policy_allows() {
+        let policy = RetryPolicy::default();
+        assert_eq!(policy.delay(1, Some(LONGEST_SERVER_WAIT)), policy.max_delay);
+        assert_eq!(policy.delay(1, Some(Duration::from_secs(3))), Duration::from_secs(3));
     }
 
     #[test]

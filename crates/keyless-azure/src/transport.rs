@@ -3,28 +3,27 @@
 //! [`AzureHttp`] owns a single reqwest client (rustls, no redirects followed), a concurrency
 //! limit per [`Service`], the throttle [`RetryPolicy`] (429/503/504, connection errors,
 //! `Retry-After`, Azure DevOps' 200-with-`Retry-After` slow-down) and the replication policy
-//! the engine uses through [`AzureHttp::wait_for_replication`]. It logs every request with a
+//! the engine uses through [`AzureHttp::wait_for_replication`]. It never sends a POST or PATCH
+//! twice after an answer that may have come after the change was made (502/503/504, a timeout
+//! or reset): that is [`AzureError::OutcomeUnknown`], and the caller looks before it tries
+//! again. It logs every request with a
 //! redacted URL and never logs headers or bodies. It knows nothing about tokens beyond
 //! attaching the one a request carries: acquiring tokens is `auth`'s job.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use reqwest::Method;
-use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
-use serde::Serialize;
+use reqwest::header::{AUTHORIZATION, HeaderValue};
 use serde::de::DeserializeOwned;
 use tokio::sync::Semaphore;
 use tokio::time::Instant;
 use tracing::Instrument;
-use url::Url;
 
 use crate::error::{AzureError, Service};
-use crate::error_parse::{header_request_id, parse_error};
 use crate::redact::redact_url;
 use crate::replication::{ConsistencyPolicy, ReplicationObserver, TracingObserver, retry_until_replicated};
+pub use crate::request::{ApiRequest, ApiResponse};
 use crate::retry::{RetryPolicy, is_retryable_status, retry_after};
-use crate::secret::AccessToken;
 
 /// Sent on every Azure DevOps request so bad credentials give a 401, not a sign-in page.
 const FED_AUTH_REDIRECT: &str = "x-tfs-fedauthredirect";
@@ -64,195 +63,6 @@ impl HttpConfig {
             connect_timeout: Duration::from_secs(2),
             ..Self::default()
         }
-    }
-}
-
-/// A request description the transport can send (and resend on retry).
-///
-/// `Debug` shows the method, the redacted URL and the body's size only: token request
-/// bodies carry refresh tokens and device codes.
-#[derive(Clone)]
-pub struct ApiRequest {
-    pub service: Service,
-    pub method: Method,
-    pub url: Url,
-    headers: HeaderMap,
-    body: Option<Vec<u8>>,
-    token: Option<AccessToken>,
-    /// A body that could not be serialized; reported at send time so builders stay infallible.
-    body_error: Option<String>,
-}
-
-impl std::fmt::Debug for ApiRequest {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ApiRequest")
-            .field("service", &self.service)
-            .field("method", &self.method)
-            .field("url", &redact_url(&self.url))
-            .field("headers", &self.headers.keys().collect::<Vec<_>>())
-            .field("body_bytes", &self.body.as_ref().map(Vec::len))
-            .field("token", &self.token)
-            .finish()
-    }
-}
-
-impl ApiRequest {
-    pub fn new(service: Service, method: Method, url: Url) -> Self {
-        ApiRequest { service, method, url, headers: HeaderMap::new(), body: None, token: None, body_error: None }
-    }
-
-    pub fn get(service: Service, url: Url) -> Self {
-        Self::new(service, Method::GET, url)
-    }
-
-    /// Appends a query parameter.
-    pub fn query(mut self, key: &str, value: impl AsRef<str>) -> Self {
-        self.url.query_pairs_mut().append_pair(key, value.as_ref());
-        self
-    }
-
-    /// Sets (replacing) a query parameter.
-    pub fn set_query(&mut self, key: &str, value: &str) {
-        let kept: Vec<(String, String)> =
-            self.url.query_pairs().filter(|(k, _)| k != key).map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
-        self.url.set_query(None);
-        let mut pairs = self.url.query_pairs_mut();
-        pairs.extend_pairs(kept);
-        pairs.append_pair(key, value);
-    }
-
-    pub fn header(mut self, name: &'static str, value: &str) -> Self {
-        if let Ok(value) = HeaderValue::from_str(value) {
-            self.headers.insert(HeaderName::from_static(name), value);
-        }
-        self
-    }
-
-    pub fn bearer(mut self, token: AccessToken) -> Self {
-        self.token = Some(token);
-        self
-    }
-
-    pub fn json(self, body: &impl Serialize) -> Self {
-        self.serialized("application/json", body)
-    }
-
-    /// A JSON Patch body (`application/json-patch+json`), as Azure DevOps' PATCH APIs want.
-    pub fn json_patch(self, body: &impl Serialize) -> Self {
-        self.serialized("application/json-patch+json", body)
-    }
-
-    pub fn form(mut self, pairs: &[(&str, &str)]) -> Self {
-        let encoded = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(pairs).finish();
-        self.headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/x-www-form-urlencoded"));
-        self.body = Some(encoded.into_bytes());
-        self
-    }
-
-    /// Headers and body as another client built them (the oauth2 adapter).
-    pub(crate) fn raw(mut self, headers: HeaderMap, body: Vec<u8>) -> Self {
-        self.headers.extend(headers);
-        self.body = (!body.is_empty()).then_some(body);
-        self
-    }
-
-    fn serialized(mut self, content_type: &'static str, body: &impl Serialize) -> Self {
-        match serde_json::to_vec(body) {
-            Ok(bytes) => {
-                self.headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
-                self.body = Some(bytes);
-            }
-            Err(e) => self.body_error = Some(e.to_string()),
-        }
-        self
-    }
-
-    fn is_idempotent(&self) -> bool {
-        matches!(self.method, Method::GET | Method::HEAD | Method::PUT | Method::DELETE | Method::OPTIONS)
-    }
-}
-
-/// A response read in full. Non-success statuses are still values here; see
-/// [`AzureHttp::send`] for the checked variant. `Debug` leaves the body out (token
-/// responses carry tokens).
-#[derive(Clone)]
-pub struct ApiResponse {
-    pub service: Service,
-    pub method: String,
-    /// The request URL, redacted.
-    pub url: String,
-    pub status: u16,
-    pub headers: HeaderMap,
-    pub body: Vec<u8>,
-}
-
-impl std::fmt::Debug for ApiResponse {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ApiResponse")
-            .field("service", &self.service)
-            .field("method", &self.method)
-            .field("url", &self.url)
-            .field("status", &self.status)
-            .field("request_id", &self.request_id())
-            .field("body_bytes", &self.body.len())
-            .finish()
-    }
-}
-
-impl ApiResponse {
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name)?.to_str().ok()
-    }
-
-    pub fn request_id(&self) -> Option<String> {
-        header_request_id(self.service, &self.headers)
-    }
-
-    pub fn is_html(&self) -> bool {
-        self.header("content-type").is_some_and(|ct| ct.to_ascii_lowercase().contains("text/html"))
-    }
-
-    /// Parses the body as `T`. HTML is a sign-in page, not data; anything else that does not
-    /// parse is `Malformed`, naming the (redacted) URL and status.
-    pub fn json<T: DeserializeOwned>(&self) -> Result<T, AzureError> {
-        if self.is_html() {
-            return Err(self.sign_in_page());
-        }
-        serde_json::from_slice(&self.body).map_err(|e| AzureError::Malformed {
-            service: self.service,
-            url: self.url.clone(),
-            status: self.status,
-            reason: e.to_string(),
-            request_id: self.request_id(),
-        })
-    }
-
-    pub(crate) fn sign_in_page(&self) -> AzureError {
-        AzureError::SignInPage { service: self.service, url: self.url.clone(), status: self.status }
-    }
-
-    /// The checked view: success statuses pass, everything else becomes an error.
-    pub fn into_success(self) -> Result<ApiResponse, AzureError> {
-        let redirect = (300..400).contains(&self.status);
-        // 203 is how Azure DevOps serves its sign-in page when FedAuth redirects are not
-        // suppressed; an HTML body on a success, redirect or auth status is the same thing.
-        if self.status == 203 || (self.is_html() && (self.status < 400 || matches!(self.status, 401 | 403))) {
-            return Err(self.sign_in_page());
-        }
-        if redirect {
-            let location = self.header("location").unwrap_or_default().to_ascii_lowercase();
-            if self.service == Service::DevOps || location.contains("signin") || location.contains("login") {
-                return Err(self.sign_in_page());
-            }
-        }
-        if (200..300).contains(&self.status) {
-            return Ok(self);
-        }
-        let mut error = parse_error(self.service, &self.method, &self.url, self.status, &self.headers, &self.body);
-        if self.is_html() {
-            error.message = format!("HTTP {} with an HTML page instead of an error body", self.status);
-        }
-        Err(error.into())
     }
 }
 
@@ -386,6 +196,19 @@ impl AzureHttp {
                         elapsed: attempt_started.elapsed(),
                     });
                     let wait = retry_after(&response.headers);
+                    if !request.is_idempotent() && may_have_been_committed(response.status) {
+                        tracing::warn!(status = response.status, "a write's answer was lost; not sending it again");
+                        let status = response.status;
+                        let last = response.into_success().err().and_then(|e| e.service_error().cloned()).map(Box::new);
+                        return Err(AzureError::OutcomeUnknown {
+                            service: request.service,
+                            method: request.method.to_string(),
+                            url: shown_url.to_string(),
+                            what: format!("answered HTTP {status}"),
+                            status: Some(status),
+                            last,
+                        });
+                    }
                     if !is_retryable_status(response.status) {
                         if let (Some(wait), Service::DevOps) = (wait, request.service) {
                             // Azure DevOps warns with 200 + Retry-After before it starts
@@ -457,16 +280,38 @@ impl AzureHttp {
         if let Some(body) = &request.body {
             builder = builder.body(body.clone());
         }
+        let outcome_unknown = |what: String, status: Option<u16>| AttemptError {
+            retryable: false,
+            error: AzureError::OutcomeUnknown {
+                service,
+                method: request.method.to_string(),
+                url: shown_url.to_string(),
+                what,
+                status,
+                last: None,
+            },
+        };
         let response = builder.send().await.map_err(|e| {
             // A refused connection never reached the service, so even a POST is safe to
-            // repeat; a timeout or reset might have, so only idempotent methods retry then.
-            let retryable = e.is_connect() || ((e.is_timeout() || e.is_request()) && request.is_idempotent());
-            network(describe_reqwest_error(&e), retryable)
+            // repeat; a timeout or reset might have, so only idempotent methods retry then,
+            // and a write learns that its outcome is unknown.
+            let description = describe_reqwest_error(&e);
+            if e.is_connect() || e.is_builder() || request.is_idempotent() {
+                let retryable = e.is_connect() || (request.is_idempotent() && (e.is_timeout() || e.is_request()));
+                network(description, retryable)
+            } else {
+                outcome_unknown(format!("failed after the request was sent: {description}"), None)
+            }
         })?;
         let status = response.status().as_u16();
         let headers = response.headers().clone();
         let body = response.bytes().await.map_err(|e| {
-            network(format!("reading the response failed: {}", describe_reqwest_error(&e)), request.is_idempotent())
+            let description = format!("reading the response failed: {}", describe_reqwest_error(&e));
+            if request.is_idempotent() {
+                network(description, true)
+            } else {
+                outcome_unknown(format!("got HTTP {status} but {description}"), Some(status))
+            }
         })?;
         Ok(ApiResponse {
             service,
@@ -479,7 +324,7 @@ impl AzureHttp {
     }
 
     fn slow_down(&self, service: Service, delay: Duration) {
-        let until = Instant::now() + delay;
+        let Some(until) = Instant::now().checked_add(delay) else { return };
         if let Ok(mut slot) = self.inner.not_before[service.index()].lock()
             && slot.is_none_or(|current| current < until)
         {
@@ -516,6 +361,12 @@ impl AzureHttp {
         )
         .await
     }
+}
+
+/// Statuses that can come after the service committed a write: a gateway timed out or gave up
+/// while the service behind it carried on.
+fn may_have_been_committed(status: u16) -> bool {
+    matches!(status, 502..=504)
 }
 
 struct AttemptError {

@@ -302,7 +302,9 @@ impl DevOpsClient {
             "resultTransformationDetails": {},
             "serviceEndpointDetails": {"type": endpoint.kind, "url": endpoint.url, "authorization": endpoint.authorization, "data": endpoint.data},
         });
-        self.endpoint().send_json(Method::POST, url, &body).await
+        // TestConnection changes nothing, so a lost answer may be asked again like a read.
+        let request = self.endpoint().request(Method::POST, url).await?.json(&body).repeatable();
+        self.endpoint().send(request).await?.json()
     }
 
     /// TestConnection as a result: a failure becomes a [`ServiceError`] carrying the AADSTS

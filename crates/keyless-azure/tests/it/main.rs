@@ -1,6 +1,7 @@
 //! Integration tests for keyless-azure: one binary, one module per area.
 
 mod auth;
+mod behaviour;
 mod clients_read;
 mod clients_write;
 mod cloud;
@@ -8,6 +9,7 @@ mod devops_bodies;
 mod emulated;
 mod errors;
 mod lifetimes;
+mod lost_answers;
 mod paging;
 mod redaction;
 mod remembered_origin;

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use keyless_azure::{
     ApiRequest, AzureError, AzureHttp, ConsistencyPolicy, ErrorCode, HttpConfig, ReplicationObserver, ReplicationWait,
-    Service,
+    Service, WaitReason,
 };
 use serde_json::json;
 
@@ -47,6 +47,7 @@ async fn retries_principal_not_found_until_it_replicates_and_reports_each_wait()
     assert_eq!(waits[0].operation, "assign role");
     assert_eq!(waits[0].service, Service::Arm);
     assert_eq!(waits[0].reason, "PrincipalNotFound");
+    assert_eq!(waits[0].wait, Some(WaitReason::ServicePrincipalInArm));
 }
 
 #[tokio::test]
