@@ -41,7 +41,7 @@ pub enum OutputFormat {
 #[derive(Debug, Clone, Args)]
 pub struct AzureArgs {
     /// public, usgov, china, a cloud profile JSON file, or an emulator URL (http://127.0.0.1:PORT).
-    #[arg(long, env = "KEYLESS_CLOUD")]
+    #[arg(long, env = keyless_usecases::CLOUD_VARIABLE)]
     pub cloud: Option<String>,
     /// Sign-in method.
     #[arg(long, value_enum, default_value_t = AuthMethod::Browser, env = "KEYLESS_AUTH")]

@@ -163,7 +163,7 @@ impl HandOff {
             "## Federated credential needed for `{connection}`\n\n\
              Keyless created the service connection as a draft because the signed-in account cannot write\n\
              federated credentials on **{identity}** ({client_id}). Please add this credential, then tell the\n\
-             requester to run `keyless finish`.\n\n\
+             requester to finish the run in Keyless.\n\n\
              | Field | Value |\n|---|---|\n| Name | `{fic}` |\n| Issuer | `{issuer}` |\n| Subject identifier | `{subject}` |\n| Audience | `{audience}` |\n\n\
              Copy the values exactly: matching is case-sensitive and a trailing slash breaks it.\n\n\
              With the Azure CLI:\n\n```bash\n{az}\n```\n\nOr over REST:\n\n```http\n{rest}\n```\n",

@@ -5,3 +5,4 @@ mod organizations;
 mod runs;
 mod sign_in;
 mod support;
+mod tidy;
