@@ -43,6 +43,7 @@ impl std::fmt::Debug for ApiRequest {
             .field("headers", &self.headers.keys().collect::<Vec<_>>())
             .field("body_bytes", &self.body.as_ref().map(Vec::len))
             .field("token", &self.token)
+            .field("repeatable", &self.repeatable)
             .finish()
     }
 }
