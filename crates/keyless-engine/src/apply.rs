@@ -12,18 +12,18 @@ use std::{
 };
 
 use futures::future::join_all;
-use keyless_azure::{ConsistencyPolicy, ReplicationObserver, ReplicationWait};
+use keyless_azure::ConsistencyPolicy;
 use keyless_core::{
-    Guid,
-    observed::{IdentityKind, Observed},
+    observed::Observed,
     plan::{Plan, Step},
 };
 
 use crate::{
     error::EngineError,
-    journal::{JournalStore, RunJournal, RunStatus},
-    port::{AzurePort, TestResult},
+    journal::{JournalStore, RunJournal, RunStatus, StepRecord},
+    port::AzurePort,
     progress::{ProgressEvent, Reporter, StepOutcome},
+    steps::{StepEnv, initial_context},
 };
 
 /// Knobs of one apply.
@@ -35,68 +35,14 @@ pub struct ApplyOptions {
     pub cancel: Option<Arc<AtomicBool>>,
     /// Stop after this many newly finished steps (how tests simulate a kill at a boundary).
     pub stop_after_steps: Option<usize>,
+    /// How far the service's clock may be behind this machine's when a creation time is
+    /// compared with an intent; `None` is [`crate::assumptions::CLOCK_SKEW`].
+    pub clock_skew: Option<Duration>,
 }
 
-/// What each identity slot and connection turned out to be, filled as steps finish.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct RunContext {
-    pub slots: BTreeMap<usize, SlotState>,
-    pub connections: BTreeMap<String, ConnectionState>,
-}
-
-#[derive(Debug, Clone, Default)]
-pub(crate) struct SlotState {
-    pub kind: Option<IdentityKind>,
-    pub display_name: String,
-    pub client_id: Option<Guid>,
-    pub principal_id: Option<Guid>,
-    pub object_ref: Option<String>,
-    pub tenant_id: Option<Guid>,
-}
-
-#[derive(Debug, Clone, Default)]
-pub(crate) struct ConnectionState {
-    pub id: Option<Guid>,
-    pub issuer: Option<String>,
-    pub subject: Option<String>,
-    pub handed_off: bool,
-}
-
-pub(crate) struct StepEnv<'a, P> {
-    pub port: &'a P,
-    pub plan: &'a Plan,
-    pub observed: &'a Observed,
-    pub reporter: &'a dyn Reporter,
-    pub options: &'a ApplyOptions,
-    pub context: Mutex<RunContext>,
-}
-
-impl<P> StepEnv<'_, P> {
-    pub fn slot(&self, slot: usize) -> SlotState {
-        self.context.lock().map(|c| c.slots.get(&slot).cloned().unwrap_or_default()).unwrap_or_default()
-    }
-    pub fn connection(&self, key: &str) -> ConnectionState {
-        self.context.lock().map(|c| c.connections.get(key).cloned().unwrap_or_default()).unwrap_or_default()
-    }
-    /// Reports replication waits of one step as progress events.
-    pub fn observer<'s>(&'s self, step_id: &'s str) -> StepWaitReporter<'s> {
-        StepWaitReporter { reporter: self.reporter, step_id }
-    }
-}
-
-pub(crate) struct StepWaitReporter<'a> {
-    reporter: &'a dyn Reporter,
-    step_id: &'a str,
-}
-
-impl ReplicationObserver for StepWaitReporter<'_> {
-    fn waiting(&self, wait: &ReplicationWait) {
-        self.reporter.report(ProgressEvent::StepWaiting {
-            step_id: self.step_id.to_string(),
-            reason: crate::steps::wait_sentence(&wait.reason),
-            attempt: wait.attempt,
-            wait_ms: wait.next_retry_in.as_millis() as u64,
-        });
+impl ApplyOptions {
+    pub fn clock_skew(&self) -> Duration {
+        self.clock_skew.unwrap_or(crate::assumptions::CLOCK_SKEW)
     }
 }
 
@@ -120,21 +66,32 @@ pub async fn apply<P: AzurePort>(
         resumed,
     });
 
-    let env = StepEnv { port, plan, observed, reporter, options, context: Mutex::new(initial_context(plan, observed)) };
-    let mut done: BTreeSet<String> = BTreeSet::new();
-    for step in &plan.steps {
-        if let Some(record) = journal.steps.get(&step.id) {
-            crate::steps::absorb(&env, step, record);
-            done.insert(step.id.clone());
-            reporter.report(ProgressEvent::StepFinished {
-                step_id: step.id.clone(),
-                outcome: StepOutcome::AlreadyDone,
-                detail: record.detail.clone(),
-                elapsed_ms: 0,
-            });
-        }
-    }
     let journal = Mutex::new(journal);
+    let env = StepEnv {
+        port,
+        plan,
+        observed,
+        reporter,
+        options,
+        context: Mutex::new(initial_context(plan, observed)),
+        journal: &journal,
+        store,
+    };
+    let mut done: BTreeSet<String> = BTreeSet::new();
+    let finished_before: Vec<(&Step, StepRecord)> = {
+        let journal = journal.lock().unwrap_or_else(|p| p.into_inner());
+        plan.steps.iter().filter_map(|step| Some((step, journal.steps.get(&step.id)?.clone()))).collect()
+    };
+    for (step, record) in &finished_before {
+        crate::steps::absorb(&env, step, record);
+        done.insert(step.id.clone());
+        reporter.report(ProgressEvent::StepFinished {
+            step_id: step.id.clone(),
+            outcome: StepOutcome::AlreadyDone,
+            detail: record.detail.clone(),
+            elapsed_ms: 0,
+        });
+    }
     let mut finished_now = 0usize;
     let outcome = loop {
         let ready: Vec<&Step> = plan
@@ -151,7 +108,7 @@ pub async fn apply<P: AzurePort>(
             break Err(EngineError::Cancelled { done: done.len() });
         }
         let wave = batch_by_identity(ready, options.stop_after_steps.map(|n| n - finished_now));
-        let results = join_all(wave.into_iter().map(|group| run_group(&env, group, &journal, store))).await;
+        let results = join_all(wave.into_iter().map(|group| run_group(&env, group))).await;
         let mut failure = None;
         for result in results {
             match result {
@@ -171,6 +128,7 @@ pub async fn apply<P: AzurePort>(
         }
     };
 
+    drop(env);
     let mut journal = journal.into_inner().unwrap_or_else(|p| p.into_inner());
     let remaining = plan.steps.len() - done.len();
     match &outcome {
@@ -218,8 +176,6 @@ fn batch_by_identity(ready: Vec<&Step>, limit: Option<usize>) -> Vec<Vec<&Step>>
 async fn run_group<P: AzurePort>(
     env: &StepEnv<'_, P>,
     group: Vec<&Step>,
-    journal: &Mutex<RunJournal>,
-    store: &JournalStore,
 ) -> Result<Vec<String>, (Vec<String>, EngineError)> {
     let mut finished = vec![];
     for step in group {
@@ -235,9 +191,9 @@ async fn run_group<P: AzurePort>(
                     elapsed_ms,
                 });
                 let saved = {
-                    let mut journal = journal.lock().unwrap_or_else(|p| p.into_inner());
+                    let mut journal = env.journal.lock().unwrap_or_else(|p| p.into_inner());
                     journal.steps.insert(step.id.clone(), record);
-                    store.save(&journal)
+                    env.store.save(&journal)
                 };
                 if let Err(error) = saved {
                     return Err((finished, error.into()));
@@ -249,7 +205,7 @@ async fn run_group<P: AzurePort>(
                     step_id: step.id.clone(),
                     code: error.code(),
                     message: error.to_string(),
-                    help: error.help(),
+                    remedy: error.remedy(),
                 });
                 return Err((finished, error));
             }
@@ -281,65 +237,4 @@ async fn execute_reporting_requests<P: AzurePort>(
     };
     let (result, ()) = futures::join!(execute, forward);
     result
-}
-
-fn initial_context(plan: &Plan, observed: &Observed) -> RunContext {
-    let mut context = RunContext::default();
-    for identity in &plan.identities {
-        let found = observed.identities.get(&identity.display_name);
-        context.slots.insert(
-            identity.slot,
-            SlotState {
-                kind: Some(identity.kind),
-                display_name: identity.display_name.clone(),
-                client_id: identity.client_id,
-                principal_id: identity.principal_id,
-                object_ref: found.map(|f| f.object_ref.clone()),
-                tenant_id: found.map(|f| f.tenant_id),
-            },
-        );
-    }
-    context
-}
-
-/// The growing wait between verification attempts, bounded by the policy.
-pub(crate) fn backoff(policy: &ConsistencyPolicy, attempt: u32) -> Duration {
-    let factor = 1.5f64.powi(attempt.saturating_sub(1).min(20) as i32);
-    policy.initial_interval.mul_f64(factor).min(policy.max_interval)
-}
-
-/// Runs TestConnection until it passes, retrying only failures that mean "not propagated
-/// yet" within the policy's budget. `TestResult::Failed` is the last, real failure to show.
-pub(crate) async fn verify_until_propagated<P: AzurePort>(
-    port: &P,
-    org: &keyless_core::names::OrgName,
-    project_id: keyless_core::Guid,
-    connection_id: keyless_core::Guid,
-    options: &ApplyOptions,
-    reporter: &dyn Reporter,
-    step_id: &str,
-) -> Result<TestResult, keyless_azure::AzureError> {
-    let started = std::time::Instant::now();
-    let mut attempt = 0;
-    loop {
-        attempt += 1;
-        match port.test_connection(org, project_id, connection_id).await? {
-            TestResult::Ok => return Ok(TestResult::Ok),
-            TestResult::Failed { message } => {
-                let wait = backoff(&options.consistency, attempt);
-                if !crate::assumptions::is_propagation_failure(&message)
-                    || started.elapsed() + wait > options.consistency.budget
-                {
-                    return Ok(TestResult::Failed { message });
-                }
-                reporter.report(ProgressEvent::StepWaiting {
-                    step_id: step_id.into(),
-                    reason: crate::steps::wait_sentence(&message),
-                    attempt,
-                    wait_ms: wait.as_millis() as u64,
-                });
-                tokio::time::sleep(wait).await;
-            }
-        }
-    }
 }

@@ -71,7 +71,7 @@ pub async fn finish<P: AzurePort>(
             journal.steps.get(&format!("connection/{}", pack.connection)).and_then(|r| r.outputs.connection_id);
         let Some(connection_id) = connection_id else { continue };
         port.finish_draft(&spec.organization, connection_id).await.map_err(az)?;
-        let verified = crate::apply::verify_until_propagated(
+        let verified = crate::steps::verify::verify_until_propagated(
             port,
             &spec.organization,
             *project_id,

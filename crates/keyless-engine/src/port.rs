@@ -59,6 +59,14 @@ pub enum TestResult {
     Failed { message: String },
 }
 
+/// What adding a member answered. The add is an upsert: `date_created` (RFC 3339, as Azure
+/// DevOps wrote it) tells a new member from one that was already there.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AddedMembership {
+    pub entitlement_id: Guid,
+    pub date_created: Option<String>,
+}
+
 /// What a new service connection needs besides its spec.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewConnection<'a> {
@@ -72,6 +80,9 @@ pub struct NewConnection<'a> {
 
 #[allow(async_fn_in_trait)]
 pub trait AzurePort: Send + Sync {
+    /// The cloud these operations reach; snippets handed to people name its hosts.
+    fn cloud(&self) -> &keyless_core::CloudProfile;
+
     /// The signed-in user's tenant and whether they may register applications.
     async fn signed_in_tenant(&self) -> Result<(Guid, bool), AzureError>;
 
@@ -130,14 +141,22 @@ pub trait AzurePort: Send + Sync {
         principal_id: Guid,
         projects: &[ObservedProject],
     ) -> Result<Option<ObservedMembership>, AzureError>;
-    /// Adds the service principal with an access level and project groups; returns the entitlement id.
+    /// Adds the service principal with an access level and project groups (an upsert).
     async fn add_membership(
         &self,
         org: &OrgName,
         principal_id: Guid,
         access: AccessLevel,
         groups: &[(Guid, ProjectGroup)],
-    ) -> Result<Guid, AzureError>;
+    ) -> Result<AddedMembership, AzureError>;
+    /// Adds an existing member to project groups without touching its access level.
+    async fn add_membership_groups(
+        &self,
+        org: &OrgName,
+        entitlement_id: Guid,
+        principal_id: Guid,
+        groups: &[(Guid, ProjectGroup)],
+    ) -> Result<(), AzureError>;
     async fn update_membership(
         &self,
         org: &OrgName,

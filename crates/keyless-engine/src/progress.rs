@@ -3,6 +3,7 @@
 
 use std::sync::Mutex;
 
+use keyless_azure::WaitReason;
 use serde::{Deserialize, Serialize};
 
 /// What happened to a step.
@@ -26,15 +27,16 @@ pub enum ProgressEvent {
     RunStarted { run_id: String, total_steps: usize, resumed: bool },
     #[serde(rename_all = "camelCase")]
     StepStarted { step_id: String, title: String },
-    /// A deliberate wait, explained in words ("waiting for Entra to replicate ...").
+    /// A deliberate wait for something Azure has not finished: `wait` says what (faces write
+    /// the sentence), `code` is the service's own code that signalled it, when it gave one.
     #[serde(rename_all = "camelCase")]
-    StepWaiting { step_id: String, reason: String, attempt: u32, wait_ms: u64 },
+    StepWaiting { step_id: String, wait: WaitReason, code: Option<String>, attempt: u32, wait_ms: u64 },
     #[serde(rename_all = "camelCase")]
     Request { step_id: String, method: String, url: String, status: u16 },
     #[serde(rename_all = "camelCase")]
     StepFinished { step_id: String, outcome: StepOutcome, detail: String, elapsed_ms: u64 },
     #[serde(rename_all = "camelCase")]
-    StepFailed { step_id: String, code: String, message: String, help: String },
+    StepFailed { step_id: String, code: crate::error::FailureCode, message: String, remedy: crate::error::Remedy },
     #[serde(rename_all = "camelCase")]
     RunFinished { run_id: String, succeeded: bool, done: usize, failed: usize, remaining: usize },
 }

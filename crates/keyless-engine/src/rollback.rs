@@ -7,11 +7,12 @@ use std::time::Instant;
 use keyless_azure::{AzureError, ErrorCode};
 
 use crate::{
-    apply::{ApplyOptions, backoff},
+    apply::ApplyOptions,
     error::EngineError,
     journal::{CreatedResource, JournalStore, RunJournal, RunStatus},
     port::AzurePort,
     progress::{ProgressEvent, Reporter, StepOutcome},
+    steps::verify::backoff,
 };
 
 /// Order of removal: dependants before what they depend on.
@@ -88,7 +89,7 @@ pub async fn rollback<P: AzurePort>(
                     step_id,
                     code: error.code(),
                     message: error.to_string(),
-                    help: error.help(),
+                    remedy: error.remedy(),
                 });
                 journal.last_error = Some(error.to_string());
                 store.save(&journal)?;
@@ -144,9 +145,12 @@ async fn remove<P: AzurePort>(
                             && started.elapsed() < options.consistency.budget =>
                     {
                         let wait = backoff(&options.consistency, attempt);
+                        // The removed credential's change has not taken effect yet
+                        // (assumption 1): the same wait as for a new credential.
                         reporter.report(ProgressEvent::StepWaiting {
                             step_id: step_id.into(),
-                            reason: "Waiting for the removed federated credential to stop working before Azure DevOps allows the delete".into(),
+                            wait: keyless_azure::WaitReason::FederatedCredential,
+                            code: e.service_error().and_then(|s| s.codes().next().map(str::to_string)),
                             attempt,
                             wait_ms: wait.as_millis() as u64,
                         });

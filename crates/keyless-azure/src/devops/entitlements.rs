@@ -92,6 +92,18 @@ pub struct ServicePrincipalEntitlement {
     pub access_level: Option<AccessLevel>,
     #[serde(default)]
     pub project_entitlements: Vec<Value>,
+    /// When the service principal became a member (RFC 3339). The add is an upsert that
+    /// answers the same for a new and an existing member; this is how the two differ.
+    #[serde(default)]
+    pub date_created: Option<String>,
+}
+
+impl ServicePrincipalEntitlement {
+    /// [`Self::date_created`] as a time; `None` when absent or not RFC 3339.
+    pub fn created_at(&self) -> Option<time::OffsetDateTime> {
+        let text = self.date_created.as_deref()?;
+        time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).ok()
+    }
 }
 
 /// One JSON Patch operation for `patch_entitlement`.

@@ -79,6 +79,10 @@ fn arm_scope(scope: &str) -> Result<ArmScope, AzureError> {
 }
 
 impl AzurePort for AzureClients {
+    fn cloud(&self) -> &keyless_core::CloudProfile {
+        self.client.cloud()
+    }
+
     async fn signed_in_tenant(&self) -> Result<(Guid, bool), AzureError> {
         // Whether app registration is allowed is learned from the create call itself (403 with
         // a help line); reading tenant policy needs rights many admins do not have.
@@ -312,7 +316,7 @@ impl AzurePort for AzureClients {
         principal_id: Guid,
         access: AccessLevel,
         groups: &[(Guid, ProjectGroup)],
-    ) -> Result<Guid, AzureError> {
+    ) -> Result<AddedMembership, AzureError> {
         let devops = self.client.devops(org).await?;
         let standard: Vec<ProjectEntitlement> = groups
             .iter()
@@ -320,7 +324,36 @@ impl AzurePort for AzureClients {
             .collect();
         let entitlement = devops.add_service_principal(principal_id, license(access), &standard).await?;
         add_custom_groups(&devops, entitlement.service_principal.descriptor.as_deref(), groups).await?;
-        Ok(entitlement.id)
+        Ok(AddedMembership { entitlement_id: entitlement.id, date_created: entitlement.date_created })
+    }
+
+    async fn add_membership_groups(
+        &self,
+        org: &OrgName,
+        entitlement_id: Guid,
+        principal_id: Guid,
+        groups: &[(Guid, ProjectGroup)],
+    ) -> Result<(), AzureError> {
+        let devops = self.client.devops(org).await?;
+        let operations: Vec<EntitlementPatch> = groups
+            .iter()
+            .filter_map(|(project, g)| {
+                Some(EntitlementPatch::AddProject(ProjectEntitlement { project: *project, group: group_type(g)? }))
+            })
+            .collect();
+        if !operations.is_empty() {
+            devops.patch_service_principal(entitlement_id, &operations).await?;
+        }
+        if groups.iter().any(|(_, g)| matches!(g, ProjectGroup::Custom(_))) {
+            let descriptor = devops
+                .graph_service_principals()
+                .await?
+                .into_iter()
+                .find(|p| p.origin_id == Some(principal_id))
+                .map(|p| p.descriptor);
+            add_custom_groups(&devops, descriptor.as_deref(), groups).await?;
+        }
+        Ok(())
     }
 
     async fn update_membership(

@@ -1,7 +1,10 @@
 //! Whole runs of the engine against the emulator, asserting the emulator's final state.
 
 mod handoff;
+mod intents;
 mod journal;
+mod memberships;
 mod resume;
 mod runs;
 mod support;
+mod waits;

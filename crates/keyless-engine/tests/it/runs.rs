@@ -1,6 +1,7 @@
 //! Complete runs: the app path, the managed identity path, several organizations, re-runs,
 //! rollback and injected faults. Each test checks what an admin would look for afterwards.
 
+use keyless_azure::WaitReason;
 use keyless_core::plan::build_plan;
 use keyless_emulator::FaultConfig;
 use keyless_engine::{
@@ -167,9 +168,12 @@ async fn three_organizations_with_different_groups_and_both_azure_devops_targets
     assert_eq!(group_names("contoso-legacy"), ["Project Administrators"]);
     let cross = assert_fic_matches_connection(&state, "ado-platform");
     assert_eq!(cross["kind"], "WorkloadIdentityUser");
-    assert_eq!(cross["url"], "https://dev.azure.com/contoso-platform/");
+    let devops_url = |org: &str| {
+        format!("{}/", world.em.cloud_profile().devops_url(&keyless_core::names::OrgName::parse(org).unwrap()))
+    };
+    assert_eq!(cross["url"], devops_url("contoso-platform"));
     let own = assert_fic_matches_connection(&state, "ado-self");
-    assert_eq!(own["url"], "https://dev.azure.com/contoso/");
+    assert_eq!(own["url"], devops_url("contoso"));
 }
 
 #[tokio::test]
@@ -217,19 +221,24 @@ async fn a_run_under_twenty_percent_injected_faults_completes() {
 }
 
 #[tokio::test]
-async fn waits_are_reported_in_plain_words() {
+async fn waits_name_what_is_awaited_and_the_code_that_said_not_yet() {
     let world = world().await;
     world.apply(&example("onboarding.toml")).await;
-    let waits: Vec<String> = world
+    let waits: Vec<(WaitReason, Option<String>)> = world
         .reporter
         .events()
         .into_iter()
         .filter_map(|e| match e {
-            ProgressEvent::StepWaiting { reason, .. } => Some(reason),
+            ProgressEvent::StepWaiting { wait, code, .. } => Some((wait, code)),
             _ => None,
         })
         .collect();
-    assert!(waits.iter().any(|w| w.starts_with("Waiting for")), "{waits:?}");
+    assert!(
+        waits
+            .iter()
+            .any(|(wait, code)| *wait == WaitReason::FederatedCredential && code.as_deref() == Some("AADSTS70021")),
+        "{waits:?}"
+    );
 }
 
 #[tokio::test]

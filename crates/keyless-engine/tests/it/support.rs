@@ -129,12 +129,13 @@ impl World {
         options: &ApplyOptions,
     ) -> Result<RunJournal, EngineError> {
         let (plan, observed) = self.plan(setup).await;
-        let journal = journal.unwrap_or_else(|| RunJournal::new("Demo", Some(self.em.cloud_profile().identity()), setup.clone()));
+        let journal =
+            journal.unwrap_or_else(|| RunJournal::new("Demo", Some(self.em.cloud_profile().identity()), setup.clone()));
         apply(&self.port, &self.store, &self.reporter, &plan, &observed, journal, options).await
     }
 
     pub async fn apply(&self, setup: &Setup) -> RunJournal {
-        self.apply_with(setup, None, &options()).await.unwrap_or_else(|e| panic!("{e}\n  help: {}", e.help()))
+        self.apply_with(setup, None, &options()).await.unwrap_or_else(|e| panic!("{e}\n  remedy: {:?}", e.remedy()))
     }
 
     pub fn state(&self) -> Value {
