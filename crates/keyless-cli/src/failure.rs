@@ -133,18 +133,7 @@ mod tests {
 
     #[test]
     fn every_remedy_but_nothing_says_what_to_do() {
-        let remedies = [
-            Remedy::ResumeRun,
-            Remedy::WaitThenResume,
-            Remedy::SignInAgain,
-            Remedy::WaitForOtherRun,
-            Remedy::ChooseStateDirectory,
-            Remedy::MoveDamagedJournal { path: "/s/r.json".into() },
-            Remedy::ListRuns,
-            Remedy::SwitchCloud { cloud: "https://login.microsoftonline.us + https://dev.azure.com".into() },
-            Remedy::ReportBug,
-            Remedy::advice("check the name"),
-        ];
+        let remedies = Remedy::every_kind();
         for remedy in remedies {
             assert!(!remedy_text(&remedy).is_empty(), "{remedy:?}");
         }

@@ -170,17 +170,7 @@ mod tests {
 
     #[test]
     fn the_window_never_shows_the_clis_commands_or_flags() {
-        let remedies = [
-            Remedy::ResumeRun,
-            Remedy::WaitThenResume,
-            Remedy::SignInAgain,
-            Remedy::WaitForOtherRun,
-            Remedy::ChooseStateDirectory,
-            Remedy::MoveDamagedJournal { path: "/state/run.json".into() },
-            Remedy::ListRuns,
-            Remedy::SwitchCloud { cloud: "https://login.microsoftonline.us + https://dev.azure.com".into() },
-            Remedy::ReportBug,
-        ];
+        let remedies = Remedy::every_kind();
         for remedy in remedies {
             let words = remedy_words(&remedy);
             assert!(!words.is_empty(), "{remedy:?}");

@@ -19,8 +19,10 @@
 //! 5. **Service principal creation during replication** alternates the two real errors: odd
 //!    attempts get the 400 "does not reference a valid application object", even attempts
 //!    the 403 "backing application ... must in the local tenant".
-//! 6. **WorkloadIdentityUser ("Azure DevOps" connection) body**: `url` =
-//!    `https://dev.azure.com/{targetOrg}/`, and `data.organizationUrl` (same value) only when the
+//! 6. **WorkloadIdentityUser ("Azure DevOps" connection) body**: `url` = the target
+//!    organization's URL in the cloud profile plus `/` (`https://dev.azure.com/{targetOrg}/` in
+//!    the public cloud; the emulator reads the organization from the last path segment), and
+//!    `data.organizationUrl` (same value) only when the
 //!    target organization differs from the connection's own. The subject is the Entra subject
 //!    of the connection's own organization and id, like azurerm.
 //! 7. **Finishing a draft**: `PUT` with `isReady: true` and no `data.isDraft`. The emulator does

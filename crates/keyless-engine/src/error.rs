@@ -83,6 +83,23 @@ impl Remedy {
     pub fn advice(text: impl Into<String>) -> Self {
         Remedy::Advice { text: text.into() }
     }
+
+    /// One remedy of every kind that asks the user to do something, so each face's tests can
+    /// check it words them all.
+    pub fn every_kind() -> Vec<Remedy> {
+        vec![
+            Remedy::ResumeRun,
+            Remedy::WaitThenResume,
+            Remedy::SignInAgain,
+            Remedy::WaitForOtherRun,
+            Remedy::ChooseStateDirectory,
+            Remedy::MoveDamagedJournal { path: "/state/keyless/runs/20260101-120000-a1b2c3.json".into() },
+            Remedy::ListRuns,
+            Remedy::SwitchCloud { cloud: "https://login.microsoftonline.us + https://dev.azure.com".into() },
+            Remedy::ReportBug,
+            Remedy::advice("check the name"),
+        ]
+    }
 }
 
 impl EngineError {

@@ -38,24 +38,7 @@ pub enum JournalError {
     Busy { what: String },
 }
 
-impl JournalError {
-    pub fn help(&self) -> &'static str {
-        match self {
-            JournalError::Io { .. } => "check that the state directory exists and is writable, or pass --state-dir",
-            JournalError::Damaged { .. } => {
-                "move the file away and run `keyless apply` again; Keyless finds what exists and reuses it"
-            }
-            JournalError::UnknownRun { .. } => "`keyless runs` lists the runs Keyless knows",
-            JournalError::InvalidRunId { .. } => {
-                "run ids look like 20250101-120000-a1b2c3; `keyless runs` lists the runs Keyless knows"
-            }
-            JournalError::NoStateDir => "pass a state directory with --state-dir or set KEYLESS_STATE_DIR",
-            JournalError::Busy { .. } => {
-                "wait for the other run (another `keyless apply` or the desktop app) to end, then apply again: it resumes where that run stopped"
-            }
-        }
-    }
-}
+// What the user can do about a `JournalError` is its `remedy()` (error.rs), worded by each face.
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

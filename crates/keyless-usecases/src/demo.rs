@@ -36,6 +36,11 @@ impl Default for DemoSettings {
                 device_code_interval: Duration::from_secs(1),
                 replication_delay: Duration::from_millis(1500),
                 fic_propagation_delay: Duration::from_secs(2),
+                managed_identity_fic_propagation_delay: Duration::from_secs(2),
+                role_propagation_delay: Duration::from_secs(2),
+                app_propagation_delay: Duration::from_secs(1),
+                membership_propagation_delay: Duration::from_secs(1),
+                delay_jitter: 0.3,
                 ..EmulatorConfig::default()
             },
             consistency: ConsistencyPolicy {

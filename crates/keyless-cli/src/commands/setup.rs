@@ -189,13 +189,10 @@ fn write_report(dir: &Path, report: &RunReport) -> Result<(), Failure> {
             "pick a writable directory with --report-dir",
         )
     };
+    let (json, markdown) = JournalStore::report_paths(dir, &report.run_id)?;
     std::fs::create_dir_all(dir).map_err(io)?;
-    std::fs::write(dir.join(format!("{}.report.md", report.run_id)), report.render_markdown()).map_err(io)?;
-    std::fs::write(
-        dir.join(format!("{}.report.json", report.run_id)),
-        serde_json::to_vec_pretty(report).unwrap_or_default(),
-    )
-    .map_err(io)?;
+    std::fs::write(markdown, report.render_markdown()).map_err(io)?;
+    std::fs::write(json, serde_json::to_vec_pretty(report).unwrap_or_default()).map_err(io)?;
     for hand_off in &report.hand_offs {
         let name = hand_off.connection.replace('/', "_");
         std::fs::write(dir.join(format!("hand-off-{name}.md")), hand_off.render_markdown()).map_err(io)?;

@@ -154,7 +154,7 @@ pub(super) fn missing_connection(org: &OrgName, id: Guid) -> AzureError {
     keyless_core::InputError::new(
         "service connection",
         format!("connection {id} was not found in {org}"),
-        "it may have been deleted; run `keyless apply` to create it again",
+        "it may have been deleted; apply the setup again to create it again",
     )
     .into()
 }
@@ -171,7 +171,7 @@ pub(super) async fn add_custom_groups(
             keyless_core::InputError::new(
                 "project group",
                 "the identity has no Azure DevOps descriptor yet",
-                "run `keyless apply` again in a minute",
+                "apply the setup again in a minute: the run resumes where it stopped",
             )
         })?;
         let found = devops
