@@ -75,7 +75,9 @@ pub async fn sign_in_with_device_code(
     let tenant = options.authority();
     let scopes = options.first_sign_in_scopes();
     let start = ApiRequest::new(Service::Entra, Method::POST, entra_url(&options.cloud, &tenant, "devicecode")?)
-        .form(&[("client_id", options.client_id.as_str()), ("scope", scopes.as_str())]);
+        .form(&[("client_id", options.client_id.as_str()), ("scope", scopes.as_str())])
+        // Asking for a device code creates nothing that a second request would duplicate.
+        .repeatable();
     let code: DeviceCodeResponse = http.send_json(start).await?;
     let limits = options.device_code_limits;
     let expires_in = code.lifetime(&limits);
@@ -99,11 +101,13 @@ pub async fn sign_in_with_device_code(
         if Instant::now() >= deadline {
             return Err(AuthError::DeviceCodeExpired);
         }
-        let poll = ApiRequest::new(Service::Entra, Method::POST, token_url.clone()).form(&[
-            ("grant_type", DEVICE_CODE_GRANT),
-            ("client_id", options.client_id.as_str()),
-            ("device_code", code.device_code.as_str()),
-        ]);
+        let poll = ApiRequest::new(Service::Entra, Method::POST, token_url.clone())
+            .form(&[
+                ("grant_type", DEVICE_CODE_GRANT),
+                ("client_id", options.client_id.as_str()),
+                ("device_code", code.device_code.as_str()),
+            ])
+            .repeatable();
         let response = http.send_raw(poll).await?;
         if (200..300).contains(&response.status) {
             break TokenSet::from(response.json::<TokenResponse>()?);

@@ -48,7 +48,8 @@ impl<'c> AsyncHttpClient<'c> for OAuthHttp {
                     request_id: None,
                 })
             })?;
-            let api_request = ApiRequest::new(Service::Entra, parts.method, url).raw(parts.headers, body);
+            // Token requests change nothing on the service: after a lost answer, ask again.
+            let api_request = ApiRequest::new(Service::Entra, parts.method, url).raw(parts.headers, body).repeatable();
             let response = self.http.send(api_request).await.map_err(OAuthTransportError)?;
             let mut builder = oauth2::http::Response::builder().status(response.status);
             if let Some(headers) = builder.headers_mut() {

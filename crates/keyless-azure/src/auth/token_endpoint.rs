@@ -158,12 +158,14 @@ pub async fn redeem_refresh_token(
 ) -> Result<TokenSet, AuthError> {
     let url = entra_url(cloud, tenant, "token")?;
     let scopes = format!("{scope} offline_access openid profile");
-    let request = ApiRequest::new(Service::Entra, Method::POST, url).form(&[
-        ("grant_type", "refresh_token"),
-        ("client_id", client_id),
-        ("refresh_token", refresh.expose()),
-        ("scope", &scopes),
-    ]);
+    let request = ApiRequest::new(Service::Entra, Method::POST, url)
+        .form(&[
+            ("grant_type", "refresh_token"),
+            ("client_id", client_id),
+            ("refresh_token", refresh.expose()),
+            ("scope", &scopes),
+        ])
+        .repeatable();
     let response: TokenResponse = http.send_json(request).await?;
     Ok(response.into())
 }

@@ -84,6 +84,8 @@ impl DevOpsClient {
         if let Some(all) = all_pipelines {
             body["allPipelines"] = serde_json::json!({ "authorized": all });
         }
-        self.endpoint().send_json(Method::PATCH, self.permissions_url(project, endpoint_id)?, &body).await
+        // The body states the whole wanted permission, so sending it twice is sending it once.
+        let request = self.endpoint().request(Method::PATCH, self.permissions_url(project, endpoint_id)?).await?;
+        self.endpoint().send(request.json(&body).repeatable()).await?.json()
     }
 }
