@@ -9,7 +9,7 @@ use keyless_core::{
     plan::Step,
 };
 
-use super::{StepEnv, context::ConnectionState, record};
+use super::{StepEnv, context::ConnectionState, create_confirmed, record};
 use crate::{
     error::EngineError,
     intent::IntentKind,
@@ -99,10 +99,27 @@ pub(super) async fn run<P: AzurePort>(
         });
     }
     env.intend(step, IntentKind::FederatedCredential, &name)?;
-    let result = match kind {
-        IdentityKind::AppRegistration => env.port.put_app_fic(object_ref.parse().unwrap_or_default(), &fic).await,
-        IdentityKind::ManagedIdentity => env.port.put_mi_fic(&object_ref, &fic).await,
-    }
+    // An upsert whose answer was lost is looked for before it is sent again; found, it is
+    // the one this step just wrote.
+    let result = create_confirmed(
+        env,
+        || async {
+            match kind {
+                IdentityKind::AppRegistration => {
+                    env.port.put_app_fic(object_ref.parse().unwrap_or_default(), &fic).await
+                }
+                IdentityKind::ManagedIdentity => env.port.put_mi_fic(&object_ref, &fic).await,
+            }
+        },
+        || async {
+            let written = match kind {
+                IdentityKind::AppRegistration => env.port.list_app_fics(object_ref.parse().unwrap_or_default()).await?,
+                IdentityKind::ManagedIdentity => env.port.list_mi_fics(&object_ref).await?,
+            };
+            Ok(written.iter().any(|f| f.name == name).then_some(WriteResult::Created))
+        },
+    )
+    .await
     .map_err(az)?;
     Ok(match result {
         WriteResult::Created => StepRecord {

@@ -158,3 +158,13 @@ async fn a_membership_whose_add_answer_was_lost_is_made_once_and_rolled_back() {
     roll_back(&world, journal).await;
     assert_eq!(footprint(&world.state()), initial);
 }
+
+#[tokio::test]
+async fn a_federated_credential_whose_write_answer_was_lost_is_written_once_and_rolled_back() {
+    let (world, initial, journal) = apply_with_lost_answer("PATCH", "federatedIdentityCredentials").await;
+    let state = world.state();
+    let app = find(&state, "applications", "displayName", "kl-intents");
+    assert_eq!(count(&state, "federatedCredentials", "identity", app["appId"].as_str().unwrap()), 1);
+    roll_back(&world, journal).await;
+    assert_eq!(footprint(&world.state()), initial);
+}

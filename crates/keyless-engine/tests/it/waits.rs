@@ -31,8 +31,8 @@ fn waits(world: &World) -> Vec<(WaitReason, Option<String>)> {
 #[tokio::test]
 async fn a_managed_identity_connection_verifies_once_its_credential_and_role_take_effect() {
     let world = world_with(keyless_emulator::EmulatorConfig {
-        managed_identity_fic_propagation_delay: Duration::from_millis(400),
-        role_propagation_delay: Duration::from_millis(1500),
+        managed_identity_fic_propagation_delay: Duration::from_secs(1),
+        role_propagation_delay: Duration::from_secs(3),
         ..emulator_config()
     })
     .await;
@@ -50,7 +50,7 @@ async fn a_managed_identity_connection_verifies_once_its_credential_and_role_tak
 #[tokio::test]
 async fn a_new_app_registration_connection_verifies_once_the_app_is_known_to_sign_in() {
     let world = world_with(keyless_emulator::EmulatorConfig {
-        app_propagation_delay: Duration::from_secs(2),
+        app_propagation_delay: Duration::from_secs(4),
         ..emulator_config()
     })
     .await;
