@@ -1,18 +1,15 @@
 //! Applies a plan: runs every step whose dependencies are done, independent branches at the
 //! same time, records each finished step in the journal before starting the next wave, and
-//! stops cleanly on the first failure or a cancel so `apply` can resume.
+//! stops cleanly on the first failure or a cancel so `apply` can resume. What a step does is
+//! `steps`' business; this module only orders them.
 
 use std::{
     collections::{BTreeMap, BTreeSet},
-    sync::{
-        Arc, Mutex,
-        atomic::{AtomicBool, Ordering},
-    },
-    time::{Duration, Instant},
+    sync::{Arc, Mutex, atomic::Ordering},
+    time::Instant,
 };
 
 use futures::future::join_all;
-use keyless_azure::ConsistencyPolicy;
 use keyless_core::{
     observed::Observed,
     plan::{Plan, Step},
@@ -26,25 +23,7 @@ use crate::{
     steps::{StepEnv, initial_context},
 };
 
-/// Knobs of one apply.
-#[derive(Debug, Clone, Default)]
-pub struct ApplyOptions {
-    /// Waits for replication and credential propagation.
-    pub consistency: ConsistencyPolicy,
-    /// Set to stop after the steps in flight finish; the journal keeps the run resumable.
-    pub cancel: Option<Arc<AtomicBool>>,
-    /// Stop after this many newly finished steps (how tests simulate a kill at a boundary).
-    pub stop_after_steps: Option<usize>,
-    /// How far the service's clock may be behind this machine's when a creation time is
-    /// compared with an intent; `None` is [`crate::assumptions::CLOCK_SKEW`].
-    pub clock_skew: Option<Duration>,
-}
-
-impl ApplyOptions {
-    pub fn clock_skew(&self) -> Duration {
-        self.clock_skew.unwrap_or(crate::assumptions::CLOCK_SKEW)
-    }
-}
+pub use crate::steps::ApplyOptions;
 
 /// Applies `plan`, continuing `journal` (a new or an unfinished run of the same setup).
 pub async fn apply<P: AzurePort>(

@@ -2,9 +2,13 @@
 //! (slots and connections), the journal that intents are written to, and the reporter. It
 //! does not decide what any step does.
 
-use std::{collections::BTreeMap, sync::Mutex};
+use std::{
+    collections::BTreeMap,
+    sync::{Arc, Mutex, atomic::AtomicBool},
+    time::Duration,
+};
 
-use keyless_azure::{ReplicationObserver, ReplicationWait, WaitReason};
+use keyless_azure::{ConsistencyPolicy, ReplicationObserver, ReplicationWait, WaitReason};
 use keyless_core::{
     Guid,
     observed::{IdentityKind, Observed},
@@ -12,12 +16,31 @@ use keyless_core::{
 };
 
 use crate::{
-    apply::ApplyOptions,
     error::EngineError,
     intent::{Intent, IntentKind},
     journal::{JournalStore, RunJournal},
     progress::{ProgressEvent, Reporter},
 };
+
+/// Knobs of one apply.
+#[derive(Debug, Clone, Default)]
+pub struct ApplyOptions {
+    /// Waits for replication and credential propagation.
+    pub consistency: ConsistencyPolicy,
+    /// Set to stop after the steps in flight finish; the journal keeps the run resumable.
+    pub cancel: Option<Arc<AtomicBool>>,
+    /// Stop after this many newly finished steps (how tests simulate a kill at a boundary).
+    pub stop_after_steps: Option<usize>,
+    /// How far the service's clock may be behind this machine's when a creation time is
+    /// compared with an intent; `None` is [`crate::assumptions::CLOCK_SKEW`].
+    pub clock_skew: Option<Duration>,
+}
+
+impl ApplyOptions {
+    pub fn clock_skew(&self) -> Duration {
+        self.clock_skew.unwrap_or(crate::assumptions::CLOCK_SKEW)
+    }
+}
 
 /// What each identity slot and connection turned out to be, filled as steps finish.
 #[derive(Debug, Clone, Default)]

@@ -21,6 +21,7 @@ use keyless_core::{
     plan::{Action, Operation, Step},
 };
 
+pub use context::ApplyOptions;
 pub(crate) use context::{StepEnv, initial_context};
 
 use crate::{

@@ -8,9 +8,8 @@ use std::time::{Duration, Instant};
 use keyless_azure::{AzureError, ConsistencyPolicy, behaviour};
 use keyless_core::{Guid, names::OrgName, plan::Step};
 
-use super::{StepEnv, connection_target, record};
+use super::{ApplyOptions, StepEnv, connection_target, record};
 use crate::{
-    apply::ApplyOptions,
     error::EngineError,
     journal::StepRecord,
     port::{AzurePort, TestResult},
