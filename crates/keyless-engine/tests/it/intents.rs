@@ -3,16 +3,20 @@
 //! was lost (the service committed it, then a gateway answered 504) is looked for before it
 //! is sent again.
 
+use std::sync::atomic::AtomicUsize;
+
+use keyless_core::plan::build_plan;
 use keyless_emulator::{FaultConfig, FaultKind, TargetedFault};
 use keyless_engine::{
-    ApplyOptions, EngineError,
+    ApplyOptions, EngineError, apply,
     journal::{RunJournal, RunStatus},
+    observe,
     progress::ProgressEvent,
     rollback::rollback,
 };
 use serde_json::Value;
 
-use crate::support::*;
+use crate::{lagging_port::LaggingPrincipalReads, support::*};
 
 /// An app registration with an organization membership and an Azure RM connection: every
 /// kind of create a run makes.
@@ -166,5 +170,33 @@ async fn a_federated_credential_whose_write_answer_was_lost_is_written_once_and_
     let app = find(&state, "applications", "displayName", "kl-intents");
     assert_eq!(count(&state, "federatedCredentials", "identity", app["appId"].as_str().unwrap()), 1);
     roll_back(&world, journal).await;
+    assert_eq!(footprint(&world.state()), initial);
+}
+
+#[tokio::test]
+async fn a_service_principal_hidden_by_lagging_reads_is_used_when_its_create_answers_already_in_use() {
+    let world = world().await;
+    let setup = setup(ALL_CREATES);
+    let initial = footprint(&world.state());
+    // Killed between the principal's create and its record.
+    let limited = ApplyOptions { stop_after_steps: Some(2), ..options() };
+    assert!(world.apply_with(&setup, None, &limited).await.is_err());
+    let mut journal =
+        world.store.unfinished_for(&setup, &world.em.cloud_profile().identity()).unwrap().expect("a stopped run");
+    assert!(journal.steps.remove("sp/0").is_some_and(|r| !r.created.is_empty()));
+    world.store.save(&journal).unwrap();
+    // Graph's reads lag: the plan's read and the step's look-first both miss the principal.
+    let lagging = LaggingPrincipalReads { inner: &world.port, hidden_reads: AtomicUsize::new(2) };
+    let observed = observe(&lagging, &setup).await.unwrap();
+    let plan = build_plan(&setup, &observed).unwrap();
+    let resumed = apply(&lagging, &world.store, &world.reporter, &plan, &observed, journal, &options()).await.unwrap();
+    assert_eq!(resumed.status, RunStatus::Completed);
+    assert!(
+        world.em.requests().iter().any(|r| r.status == 409 && r.path.contains("servicePrincipals")),
+        "the create met the existing principal"
+    );
+    assert_eq!(count(&world.state(), "servicePrincipals", "displayName", "kl-intents"), 1);
+    assert!(!resumed.steps["sp/0"].created.is_empty(), "{:?}", resumed.steps["sp/0"]);
+    roll_back(&world, resumed).await;
     assert_eq!(footprint(&world.state()), initial);
 }

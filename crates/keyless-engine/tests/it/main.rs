@@ -3,6 +3,7 @@
 mod handoff;
 mod intents;
 mod journal;
+mod lagging_port;
 mod memberships;
 mod resume;
 mod runs;
