@@ -149,6 +149,8 @@ pub trait AzurePort: Send + Sync {
         access: AccessLevel,
         groups: &[(Guid, ProjectGroup)],
     ) -> Result<AddedMembership, AzureError>;
+    /// When the member joined the organization (RFC 3339), as its entitlement says.
+    async fn membership_created(&self, org: &OrgName, entitlement_id: Guid) -> Result<Option<String>, AzureError>;
     /// Adds an existing member to project groups without touching its access level.
     async fn add_membership_groups(
         &self,

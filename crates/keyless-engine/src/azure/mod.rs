@@ -327,6 +327,11 @@ impl AzurePort for AzureClients {
         Ok(AddedMembership { entitlement_id: entitlement.id, date_created: entitlement.date_created })
     }
 
+    async fn membership_created(&self, org: &OrgName, entitlement_id: Guid) -> Result<Option<String>, AzureError> {
+        let devops = self.client.devops(org).await?;
+        Ok(devops.service_principal_entitlement(entitlement_id).await?.and_then(|e| e.date_created))
+    }
+
     async fn add_membership_groups(
         &self,
         org: &OrgName,

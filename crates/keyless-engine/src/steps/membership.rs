@@ -49,16 +49,24 @@ pub(super) async fn run<P: AzurePort>(
     if let Some(found) = existing {
         let (outcome, detail) =
             bring_up_to_date(env, organization, principal, access_level, projects, &found).await.map_err(az)?;
-        // A member an earlier attempt of this run added before it was interrupted.
-        return Ok(match earlier {
-            Some(_) => StepRecord {
-                created: vec![CreatedResource::Entitlement {
-                    organization: organization.clone(),
-                    entitlement_id: found.entitlement_id,
-                }],
-                ..record(StepOutcome::Created, format!("added to {organization} with {}", access_level.label()))
-            },
-            None => record(outcome, detail),
+        // A member an earlier attempt of this run added before it was interrupted, if its
+        // creation time says so (the add is an upsert: it may have met someone else's member).
+        let added_by_earlier_attempt = match &earlier {
+            Some(intent) => {
+                let created = env.port.membership_created(organization, found.entitlement_id).await.map_err(az)?;
+                intent.could_have_created(created.as_deref(), env.options.clock_skew())
+            }
+            None => false,
+        };
+        if !added_by_earlier_attempt {
+            return Ok(record(outcome, detail));
+        }
+        return Ok(StepRecord {
+            created: vec![CreatedResource::Entitlement {
+                organization: organization.clone(),
+                entitlement_id: found.entitlement_id,
+            }],
+            ..record(StepOutcome::Created, format!("added to {organization} with {}", access_level.label()))
         });
     }
     let intent = env.intend(step, IntentKind::Entitlement, &key)?;

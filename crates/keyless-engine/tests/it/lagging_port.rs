@@ -162,6 +162,10 @@ impl AzurePort for LaggingPrincipalReads<'_> {
         self.inner.add_membership(org, principal_id, access, groups).await
     }
 
+    async fn membership_created(&self, org: &OrgName, entitlement_id: Guid) -> Result<Option<String>, AzureError> {
+        self.inner.membership_created(org, entitlement_id).await
+    }
+
     async fn add_membership_groups(
         &self,
         org: &OrgName,
