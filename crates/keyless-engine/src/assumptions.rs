@@ -31,6 +31,10 @@
 //!    leaving it out keeps a licence assigned by a group rule untouched.
 //! 9. Names are compared without case when look-first matches an object to an intent, as
 //!    Entra, ARM and Azure DevOps do for display names, resource ids and connection names.
+//! 10. An object that look-first finds under the name an earlier attempt of this run announced
+//!     in an intent (and that was missing when that attempt planned it) was made by that
+//!     attempt: nobody else creates an object of the same name in between. Members are the
+//!     exception, checked by their creation time (7), since adding one is an upsert.
 
 use std::time::Duration;
 
