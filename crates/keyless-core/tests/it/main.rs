@@ -1,5 +1,6 @@
 //! Integration tests of keyless-core: planning over many setups and states, snapshot-tested.
 
 mod fixtures;
+mod inventory;
 mod plan;
 mod setup_file;
