@@ -1,7 +1,7 @@
 //! Service endpoints (service connections, contract §6), api-version 7.1:
 //! `{devops}/_apis/serviceendpoint/endpoints` (create, update, convert, share, delete),
-//! `{devops}/{project}/_apis/serviceendpoint/endpoints` (get, list), `.../types`, and the
-//! endpointproxy TestConnection (7.1-preview.1).
+//! `{devops}/{project}/_apis/serviceendpoint/endpoints` (get, list), `.../types`, the
+//! execution history, and the endpointproxy TestConnection (7.1-preview.1).
 //!
 //! [`ServiceEndpoint`] keeps every field it does not name, so a GET → PUT round trip (as the
 //! conversion needs) sends back what Azure DevOps sent. Issuer and subject are only ever
@@ -118,6 +118,36 @@ impl TestConnectionResult {
     pub fn is_ok(&self) -> bool {
         self.status_code.eq_ignore_ascii_case("ok")
     }
+}
+
+/// One use of a connection by a pipeline run (`executionhistory`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EndpointExecution {
+    pub data: EndpointExecutionData,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EndpointExecutionData {
+    /// `Build` or `Release`.
+    #[serde(default)]
+    pub plan_type: Option<String>,
+    #[serde(default)]
+    pub result: Option<String>,
+    /// RFC 3339; absent while the run is still going.
+    #[serde(default)]
+    pub finish_time: Option<String>,
+    #[serde(default)]
+    pub definition: Option<EndpointExecutionDefinition>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EndpointExecutionDefinition {
+    pub id: u64,
+    #[serde(default)]
+    pub name: Option<String>,
 }
 
 fn join<T: ToString>(items: &[T]) -> String {
@@ -279,6 +309,20 @@ impl DevOpsClient {
         }
         let request = self.endpoint().request(Method::GET, url).await?;
         collect_continuation_pages(self.endpoint().http(), request).await
+    }
+
+    /// `GET {devops}/_apis/serviceendpoint/{id}/executionhistory?top={top}`: the newest
+    /// pipeline runs that used the connection, newest first (one page: `top` is the cap).
+    pub async fn execution_history(&self, id: Guid, top: u32) -> Result<Vec<EndpointExecution>, AzureError> {
+        #[derive(Deserialize)]
+        struct Page {
+            #[serde(default)]
+            value: Vec<EndpointExecution>,
+        }
+        let mut url = self.endpoints_url(None, &[&id.to_string(), "executionhistory"], CORE_API)?;
+        url.query_pairs_mut().append_pair("top", &top.to_string());
+        let page: Page = self.endpoint().get(url).await?;
+        Ok(page.value)
     }
 
     /// `POST {devops}/{project}/_apis/serviceendpoint/endpointproxy?endpointId={id}` with the

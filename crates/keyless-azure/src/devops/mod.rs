@@ -18,8 +18,8 @@ use reqwest::Method;
 use serde::{Deserialize, Serialize};
 
 pub use endpoints::{
-    EndpointAuthorization, EndpointFilter, EndpointProjectReference, ProjectReference, ServiceEndpoint,
-    TestConnectionResult,
+    EndpointAuthorization, EndpointExecution, EndpointExecutionData, EndpointExecutionDefinition, EndpointFilter,
+    EndpointProjectReference, ProjectReference, ServiceEndpoint, TestConnectionResult,
 };
 pub use entitlements::{
     AccessLevel, EntitlementPatch, GroupType, LicenseType, ProjectEntitlement, ServicePrincipalEntitlement,

@@ -55,6 +55,25 @@ pub struct Application {
     pub app_id: Guid,
     pub display_name: Option<String>,
     pub sign_in_audience: Option<String>,
+    /// Client secrets (Graph never returns their values).
+    #[serde(default)]
+    pub password_credentials: Vec<AppCredential>,
+    /// Certificates.
+    #[serde(default)]
+    pub key_credentials: Vec<AppCredential>,
+}
+
+/// A client secret or certificate of an app registration: when it ends, never its value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AppCredential {
+    #[serde(default)]
+    pub key_id: Option<Guid>,
+    #[serde(default)]
+    pub display_name: Option<String>,
+    /// RFC 3339.
+    #[serde(default)]
+    pub end_date_time: Option<String>,
 }
 
 /// A service principal (enterprise application) or managed identity principal.

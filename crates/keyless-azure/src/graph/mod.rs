@@ -10,7 +10,7 @@ mod fics;
 use keyless_core::Guid;
 use serde::{Deserialize, Serialize};
 
-pub use applications::{Application, NewApplication, ServicePrincipal, SignInAudience};
+pub use applications::{AppCredential, Application, NewApplication, ServicePrincipal, SignInAudience};
 pub use fics::{AppRef, FederatedCredential, NewFederatedCredential, UpsertOutcome};
 
 use crate::client::Endpoint;

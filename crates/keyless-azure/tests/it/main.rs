@@ -8,6 +8,7 @@ mod cloud;
 mod devops_bodies;
 mod emulated;
 mod errors;
+mod inventory_reads;
 mod lifetimes;
 mod lost_answers;
 mod paging;
