@@ -11,6 +11,7 @@ pub mod cloud_choice;
 pub mod connect;
 pub mod demo;
 pub mod error;
+pub mod inventory;
 pub mod organizations;
 pub mod runs;
 
