@@ -4,6 +4,7 @@
 pub mod cloud;
 pub mod federation;
 pub mod ids;
+pub mod impact;
 pub mod inventory;
 pub mod names;
 pub mod observed;

@@ -1,6 +1,7 @@
 //! Integration tests of keyless-core: planning over many setups and states, snapshot-tested.
 
 mod fixtures;
+mod impact;
 mod inventory;
 mod plan;
 mod setup_file;
