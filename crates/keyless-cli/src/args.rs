@@ -23,7 +23,8 @@ pub struct Cli {
 
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
-    /// Output format: text for people, json for scripts (one JSON document, or JSON lines for progress).
+    /// Output format: text for people, json for scripts (one JSON document, or JSON lines for
+    /// progress); csv for `inventory` (other commands print text).
     #[arg(long, global = true, value_enum, default_value_t = OutputFormat::Text, env = "KEYLESS_OUTPUT")]
     pub output: OutputFormat,
     /// Log details to stderr (-v: requests, -vv: everything). Tokens are never logged.
@@ -35,6 +36,7 @@ pub struct GlobalArgs {
 pub enum OutputFormat {
     Text,
     Json,
+    Csv,
 }
 
 /// How commands that need Azure sign in.
@@ -91,6 +93,15 @@ pub enum Command {
     Whoami(AzureArgs),
     /// List the Azure DevOps organizations you can reach: name, id, tenant, project count.
     Orgs(AzureArgs),
+    /// Every service connection across organizations: scheme, identity, issuer, secret expiry,
+    /// last use, and what migrating it to a zero-secret connection takes.
+    Inventory {
+        #[command(flatten)]
+        azure: AzureArgs,
+        /// Only this organization (repeat for more); every organization you reach by default.
+        #[arg(long = "org", value_name = "NAME")]
+        organizations: Vec<String>,
+    },
     /// Show what `apply` would change, without changing anything.
     Plan {
         #[command(flatten)]

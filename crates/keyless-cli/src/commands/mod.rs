@@ -3,6 +3,7 @@
 mod account;
 mod demo;
 mod emulator;
+mod inventory;
 pub mod journal;
 mod session;
 pub mod setup;
@@ -15,6 +16,7 @@ pub async fn run(command: Command, printer: &Printer) -> CommandResult {
         Command::Logout(azure) => account::logout(azure, printer).await,
         Command::Whoami(azure) => account::whoami(azure, printer, "You are").await,
         Command::Orgs(azure) => account::orgs(azure, printer).await,
+        Command::Inventory { azure, organizations } => inventory::inventory(azure, organizations, printer).await,
         Command::Plan { azure, setup } => setup::plan(azure, &setup.file, printer).await,
         Command::Apply { azure, setup, state, yes, report_dir } => {
             setup::apply_setup(

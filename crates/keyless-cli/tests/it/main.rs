@@ -2,4 +2,5 @@
 
 mod bad_input;
 mod flows;
+mod inventory;
 mod support;
