@@ -16,6 +16,7 @@ mod classic;
 mod rules;
 pub mod task_table;
 mod yaml;
+mod yaml_tree;
 
 use serde::{Deserialize, Serialize};
 

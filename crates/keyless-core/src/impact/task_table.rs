@@ -93,7 +93,7 @@ impl TaskTable {
         let Some(version) = version else { return Some(first) };
         let closest_below =
             |task: &TaskSupport| task.versions.iter().map(|row| row.version).filter(|v| *v <= version).max();
-        std::iter::once(first).chain(candidates).max_by_key(|task| closest_below(task)).or(Some(first))
+        std::iter::once(first).chain(candidates).max_by_key(|task| closest_below(task))
     }
 
     /// Number of `task@version` rows, as the published table counts them.

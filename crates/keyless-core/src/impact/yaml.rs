@@ -3,12 +3,13 @@
 
 use std::collections::HashMap;
 
-use yaml_rust2::{Yaml, YamlLoader};
+use yaml_rust2::Yaml;
 
 use super::rules::{
     StepOutcome, TaskStep, job_findings, matching_connection, push_unique, reads_service_principal_secret,
     task_step_outcome,
 };
+use super::yaml_tree::first_document;
 use super::{Finding, FindingKind, ImpactError, task_table};
 use crate::Guid;
 
@@ -27,23 +28,18 @@ const INLINE_PIPELINE_KEYS: [&str; 4] = ["stages", "jobs", "steps", "variables"]
 /// Every finding for `connection_names` in one pipeline (or template) file, in file order.
 /// Empty text or a file of comments has none; text that is not YAML is an error, never a panic.
 pub fn analyze_yaml(text: &str, connection_names: &[&str]) -> Result<Vec<Finding>, ImpactError> {
-    let documents = YamlLoader::load_from_str(text).map_err(|error| ImpactError::MalformedYaml {
-        line: error.marker().line(),
-        column: error.marker().col() + 1,
-        reason: error.info().to_owned(),
-    })?;
-    let Some(root) = documents.first() else { return Ok(Vec::new()) };
-    match root {
+    let Some(root) = first_document(text)? else { return Ok(Vec::new()) };
+    match &root {
         Yaml::Hash(_) => {}
         Yaml::Null => return Ok(Vec::new()),
         other => return Err(ImpactError::NotAPipeline { found: kind_of(other) }),
     }
     let mut walker = Walker {
         connections: connection_names,
-        parameters: parameter_defaults(get(root, "parameters")),
+        parameters: parameter_defaults(get(&root, "parameters")),
         ..Walker::default()
     };
-    walker.pipeline(root, "");
+    walker.pipeline(&root, "");
     Ok(walker.findings)
 }
 

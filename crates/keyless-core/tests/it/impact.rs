@@ -231,6 +231,27 @@ fn malformed_yaml_is_an_error_with_its_place() {
 }
 
 #[test]
+fn deeply_nested_yaml_is_refused_instead_of_exhausting_the_stack() {
+    for text in
+        ["- ".repeat(100_000), format!("steps: {}", "[".repeat(100_000)), format!("a: {}", "{b: ".repeat(50_000))]
+    {
+        let error = analyze_yaml(&text, &[PROD]).unwrap_err();
+        assert!(matches!(error, ImpactError::MalformedYaml { .. }), "{error}");
+    }
+}
+
+#[test]
+fn aliases_are_not_expanded() {
+    let mut text = "a0: &a0 [contoso-prod, contoso-prod, contoso-prod, contoso-prod]\n".to_owned();
+    for level in 1..40 {
+        let previous = format!("*a{}", level - 1);
+        text.push_str(&format!("a{level}: &a{level} [{previous}, {previous}, {previous}, {previous}]\n"));
+    }
+    text.push_str("steps:\n- task: AzureFileCopy@2\n  inputs:\n    azureSubscription: *a39\n");
+    assert_eq!(analyze_yaml(&text, &[PROD]).unwrap(), Vec::<Finding>::new(), "an alias names no connection");
+}
+
+#[test]
 fn yaml_that_is_not_a_pipeline_is_refused() {
     let error = analyze_yaml("- just\n- a list\n", &[PROD]).unwrap_err();
     assert_eq!(error, ImpactError::NotAPipeline { found: "a list" });
