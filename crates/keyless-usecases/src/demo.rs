@@ -52,6 +52,26 @@ impl Default for DemoSettings {
     }
 }
 
+impl DemoSettings {
+    /// The demo cloud with every wait cut to a fraction of a second, for tests that drive it.
+    pub fn fast_for_tests() -> Self {
+        DemoSettings {
+            emulator: EmulatorConfig {
+                replication_delay: Duration::from_millis(150),
+                fic_propagation_delay: Duration::from_millis(150),
+                // Whole seconds on the wire: shorter intervals read as 0 and earn a slow-down.
+                device_code_interval: Duration::from_secs(1),
+                ..EmulatorConfig::default()
+            },
+            consistency: ConsistencyPolicy {
+                initial_interval: Duration::from_millis(20),
+                max_interval: Duration::from_millis(100),
+                budget: Duration::from_secs(15),
+            },
+        }
+    }
+}
+
 /// A running demo cloud.
 #[derive(Debug)]
 pub struct DemoCloud {

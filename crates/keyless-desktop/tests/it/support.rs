@@ -1,10 +1,9 @@
 //! A controller on a fast demo cloud, signed in, and the wizard's usual setup.
 
-use std::{sync::Arc, time::Duration};
+use std::sync::Arc;
 
-use keyless_azure::{ConsistencyPolicy, auth::MemoryStore};
+use keyless_azure::auth::MemoryStore;
 use keyless_desktop::{CloudSetting, CollectedEvents, Controller, ControllerOptions, DemoSettings};
-use keyless_emulator::EmulatorConfig;
 use keyless_ipc::{ChooseCloud, SetupInput, SignInEvent, SignInMethodView, SignInRequest};
 
 /// The demo scenario's subscription "Contoso Production".
@@ -19,20 +18,7 @@ pub struct App {
 }
 
 pub fn demo_settings() -> DemoSettings {
-    DemoSettings {
-        emulator: EmulatorConfig {
-            replication_delay: Duration::from_millis(150),
-            fic_propagation_delay: Duration::from_millis(150),
-            // Whole seconds on the wire: shorter intervals read as 0 and earn a 5 s slow_down.
-            device_code_interval: Duration::from_secs(1),
-            ..EmulatorConfig::default()
-        },
-        consistency: ConsistencyPolicy {
-            initial_interval: Duration::from_millis(20),
-            max_interval: Duration::from_millis(100),
-            budget: Duration::from_secs(15),
-        },
-    }
+    DemoSettings::fast_for_tests()
 }
 
 pub fn app() -> App {

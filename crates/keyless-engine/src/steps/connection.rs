@@ -40,7 +40,9 @@ pub(super) async fn run<P: AzurePort>(
         None => find_by_name(env, spec, client_id).await.map_err(az)?,
     };
     let (info, created_now) = match found {
-        Some(info) => (info, ours && existing_id.is_none()),
+        // Found by id or by name: the plan may have been made after the killed attempt's
+        // create, but the intent this run journaled before it says the connection is ours.
+        Some(info) => (info, ours),
         None => {
             env.intend(step, IntentKind::ServiceConnection, &key)?;
             let subscription_name = match &spec.kind {

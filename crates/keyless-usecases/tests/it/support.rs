@@ -1,31 +1,18 @@
 //! A demo cloud with waits cut to milliseconds, and a signed-in session on it.
 
-use std::{sync::Arc, time::Duration};
+use std::sync::Arc;
 
 use keyless_azure::{
-    ConsistencyPolicy, HttpConfig,
+    HttpConfig,
     auth::{DeviceCodeInstructions, MemoryStore, SignInCancel},
 };
-use keyless_emulator::EmulatorConfig;
 use keyless_usecases::{
     Cloud, Connected, DemoCloud, DemoSettings, Method, SignInEnvironment, SignInPrompts, SignInRequest, UseCaseError,
     connect,
 };
 
 pub fn fast_demo() -> DemoSettings {
-    DemoSettings {
-        emulator: EmulatorConfig {
-            replication_delay: Duration::from_millis(100),
-            fic_propagation_delay: Duration::from_millis(100),
-            device_code_interval: Duration::from_secs(1),
-            ..EmulatorConfig::default()
-        },
-        consistency: ConsistencyPolicy {
-            initial_interval: Duration::from_millis(20),
-            max_interval: Duration::from_millis(100),
-            budget: Duration::from_secs(15),
-        },
-    }
+    DemoSettings::fast_for_tests()
 }
 
 /// Remembers the device codes it was shown.
