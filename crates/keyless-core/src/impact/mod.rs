@@ -10,7 +10,11 @@
 //!   Azure DevOps resolves connection names;
 //! - a task version the table does not list is judged like its nearest listed neighbour;
 //! - a job whose timeout exceeds `APP_REGISTRATION_TOKEN_LIFETIME_MINUTES` (or has none) may
-//!   outlive the federated sign-in of an app registration.
+//!   outlive the federated sign-in of an app registration;
+//! - reading `servicePrincipalId` or `tenantId` is no finding: both stay set after the conversion,
+//!   only `servicePrincipalKey` is empty;
+//! - a step that reads `servicePrincipalKey` without using the connection itself got it from an
+//!   earlier step of its job with `addSpnToEnvironment`, so it counts for that step's connections.
 
 mod classic;
 mod rules;

@@ -79,7 +79,8 @@ impl<'c> Walker<'c> {
         }
         let extends = get(node, "extends");
         if !extends.is_badvalue() {
-            self.template_reference(&format!("{prefix}extends"), extends, &INLINE_PIPELINE_KEYS);
+            let passed = self.template_findings(&format!("{prefix}extends"), extends, &INLINE_PIPELINE_KEYS);
+            self.findings.extend(passed.unwrap_or_default());
             let parameters = get(extends, "parameters");
             if parameters.is_hash() {
                 self.pipeline(parameters, &format!("{prefix}extends.parameters."));
@@ -89,7 +90,8 @@ impl<'c> Walker<'c> {
     }
 
     fn stage(&mut self, location: &str, stage: &Yaml) {
-        if self.template_reference(location, stage, &[]) {
+        if let Some(passed) = self.template_findings(location, stage, &[]) {
+            self.findings.extend(passed);
             return;
         }
         self.variable_scopes.push(variables(get(stage, "variables")));
@@ -100,7 +102,8 @@ impl<'c> Walker<'c> {
     }
 
     fn job(&mut self, location: &str, job: &Yaml) {
-        if self.template_reference(location, job, &[]) {
+        if let Some(passed) = self.template_findings(location, job, &[]) {
+            self.findings.extend(passed);
             return;
         }
         self.variable_scopes.push(variables(get(job, "variables")));
@@ -131,15 +134,11 @@ impl<'c> Walker<'c> {
     }
 
     fn step(&mut self, location: &str, step: &Yaml) -> StepOutcome<'c> {
-        let mut outcome = StepOutcome::default();
         if is_false(get(step, "enabled")) {
-            return outcome;
+            return StepOutcome::default();
         }
-        if !get(step, "template").is_badvalue() {
-            let before = self.findings.len();
-            self.template_reference(location, step, &[]);
-            outcome.findings = self.findings.split_off(before);
-            return outcome;
+        if let Some(passed) = self.template_findings(location, step, &[]) {
+            return StepOutcome { findings: passed, ..StepOutcome::default() };
         }
         let reads_secret = any_string(step, 0, &reads_service_principal_secret);
         let Some(task_text) = get(step, "task").as_str() else { return StepOutcome::other_step(reads_secret) };
@@ -163,9 +162,9 @@ impl<'c> Walker<'c> {
 
     /// For a `template:` reference (stage, job, step or `extends`), a finding for each connection
     /// its parameters name, leaving out the parameters this file's walk reads itself
-    /// (`inline_keys`); true when the node is a template reference.
-    fn template_reference(&mut self, location: &str, node: &Yaml, inline_keys: &[&str]) -> bool {
-        let Some(template) = get(node, "template").as_str() else { return false };
+    /// (`inline_keys`); none when the node is not a template reference.
+    fn template_findings(&self, location: &str, node: &Yaml, inline_keys: &[&str]) -> Option<Vec<Finding>> {
+        let template = get(node, "template").as_str()?;
         let mut named: Vec<&'c str> = Vec::new();
         let mut values = Vec::new();
         if let Yaml::Hash(parameters) = get(node, "parameters") {
@@ -181,7 +180,7 @@ impl<'c> Walker<'c> {
                 push_unique(&mut named, &[connection]);
             }
         }
-        self.findings.extend(named.into_iter().map(|connection| Finding {
+        let findings = named.into_iter().map(|connection| Finding {
             connection: connection.to_owned(),
             location: location.to_owned(),
             task: None,
@@ -191,8 +190,8 @@ impl<'c> Walker<'c> {
                 "the connection is passed to the template {template}; check that file too, with the same connection"
             ),
             blocking: false,
-        }));
-        true
+        });
+        Some(findings.collect())
     }
 
     /// Inputs whose value (after substitution) names one of the connections, in input order.

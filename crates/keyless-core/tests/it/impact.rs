@@ -177,6 +177,35 @@ steps:
 }
 
 #[test]
+fn extended_templates_are_walked_inline_and_named_for_the_rest() {
+    let yaml = r#"
+extends:
+  template: pipelines/secure.yml@templates
+  parameters:
+    serviceConnection: contoso-prod
+    stages:
+      - stage: deploy
+        jobs:
+          - job: alerts
+            steps:
+              - task: AzureMonitor@0
+                inputs: { connectedServiceNameARM: contoso-prod }
+              - task: AzureCLI@2
+                inputs: { azureSubscription: contoso-prod, scriptLocation: inlineScript, inlineScript: az group list }
+              - bash: echo "$(servicePrincipalKey)" | wc -c
+"#;
+    let findings = analyze_yaml(yaml, &[PROD]).unwrap();
+    assert_eq!(
+        kinds(&findings),
+        vec![
+            ("extends", &FindingKind::PassedToTemplate { template: "pipelines/secure.yml@templates".into() }, false),
+            ("extends.parameters.stages[0].jobs[0].steps[0]", &FindingKind::TaskNeedsNewerVersion { minimum: 1 }, true),
+        ],
+        "no step of the job puts the secret in its environment, so the script cannot have read it from there"
+    );
+}
+
+#[test]
 fn a_script_in_a_file_with_credentials_in_its_environment_blocks_until_read() {
     let yaml = "steps:\n- task: AzureCLI@2\n  inputs:\n    azureSubscription: contoso-prod\n    addSpnToEnvironment: 'true'\n    scriptType: bash\n    scriptPath: deploy/login.sh\n";
     let findings = analyze_yaml(yaml, &[PROD]).unwrap();
