@@ -6,10 +6,10 @@
 
 use keyless_desktop::Controller;
 use keyless_ipc::{
-    ChooseCloud, ConnectionNameRequest, IdentitySearchRequest, IdentityView, IpcError, LocationView, NameCheck,
-    OrganizationList, OrganizationRequest, PlanView, ProgressView, ProjectView, ResourceGroupView, RunRequest,
-    RunSummaryView, RunView, SessionStatus, SetupRequest, SignInEvent, SignInRequest, SubscriptionRequest,
-    SubscriptionView,
+    ChooseCloud, ConnectionNameRequest, IdentitySearchRequest, IdentityView, InventoryRequest, InventoryView, IpcError,
+    LocationView, NameCheck, OrganizationList, OrganizationRequest, PlanView, ProgressView, ProjectView,
+    ResourceGroupView, RunRequest, RunSummaryView, RunView, SessionStatus, SetupRequest, SignInEvent, SignInRequest,
+    SubscriptionRequest, SubscriptionView,
 };
 use tauri::{
     State,
@@ -146,4 +146,12 @@ pub(crate) async fn finish_run(
 #[tauri::command]
 pub(crate) async fn list_runs(controller: State<'_, Controller>) -> Reply<Vec<RunSummaryView>> {
     Ok(controller.list_runs().await?)
+}
+
+#[tauri::command]
+pub(crate) async fn take_inventory(
+    controller: State<'_, Controller>,
+    request: InventoryRequest,
+) -> Reply<InventoryView> {
+    Ok(controller.take_inventory(request).await?)
 }

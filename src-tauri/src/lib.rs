@@ -67,6 +67,7 @@ fn shell<R: Runtime>(builder: tauri::Builder<R>, controller: Controller) -> taur
         commands::rollback_run,
         commands::finish_run,
         commands::list_runs,
+        commands::take_inventory,
     ])
 }
 

@@ -6,6 +6,7 @@ import { ErrorPanel } from "./components/ErrorPanel";
 import { Loading } from "./components/Loading";
 import { StepRail } from "./components/StepRail";
 import type { Backend } from "./ipc/backend";
+import { InventoryScreen } from "./migrate/InventoryScreen";
 import { AccessStep } from "./steps/AccessStep";
 import { ApplyStep } from "./steps/ApplyStep";
 import { ConnectionsStep } from "./steps/ConnectionsStep";
@@ -34,6 +35,7 @@ const SCREENS: Record<StepId, (props: StepProps) => ReactElement | null> = {
   review: ReviewStep,
   apply: ApplyStep,
   done: DoneStep,
+  inventory: InventoryScreen,
 };
 
 export function App({ backend }: { backend: Backend }) {
@@ -73,7 +75,7 @@ export function App({ backend }: { backend: Backend }) {
     const wizard: Wizard = state;
     switch (primary.command) {
       case "next": {
-        const next = nextStep(wizard.step);
+        const next = nextStep(wizard.step, wizard.path);
         if (next) dispatch({ type: "stepSelected", step: next });
         return;
       }
@@ -93,7 +95,7 @@ export function App({ backend }: { backend: Backend }) {
         return;
     }
   };
-  const previous = previousStep(state.step);
+  const previous = previousStep(state.step, state.phase === "ready" ? state.path : "setup");
   const Screen = SCREENS[state.step];
 
   return (

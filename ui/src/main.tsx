@@ -11,6 +11,7 @@ import "./styles.css";
 import "./content.css";
 import "./forms.css";
 import "./runs.css";
+import "./inventory.css";
 
 async function chooseBackend(): Promise<Backend> {
   if (runningInTauri() || "__TAURI_INTERNALS__" in window) return tauriBackend;

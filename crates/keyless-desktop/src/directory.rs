@@ -181,7 +181,7 @@ fn organization_view(organization: Organization) -> OrganizationView {
     }
 }
 
-fn failed_lookup(place: UnreadPlace) -> FailedLookup {
+pub(crate) fn failed_lookup(place: UnreadPlace) -> FailedLookup {
     match place {
         UnreadPlace::Organization { name, failure } => FailedLookup::Organization { name, message: failure.message },
         UnreadPlace::Tenant { tenant_id, home, failure } => {

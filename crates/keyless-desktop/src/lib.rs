@@ -13,6 +13,7 @@ pub mod controller;
 mod directory;
 pub mod error;
 pub mod events;
+mod inventory;
 mod plan_view;
 mod run_view;
 mod runs;

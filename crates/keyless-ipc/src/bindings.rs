@@ -76,6 +76,15 @@ pub fn typescript() -> String {
         declaration::<StepOutcomeView>(&config),
         declaration::<ProgressView>(&config),
         declaration::<WaitReasonView>(&config),
+        // Inventory
+        declaration::<InventoryRequest>(&config),
+        declaration::<InventoryView>(&config),
+        declaration::<InventoriedConnectionView>(&config),
+        declaration::<ConnectionClassView>(&config),
+        declaration::<IssuerKindView>(&config),
+        declaration::<CredentialMatchView>(&config),
+        declaration::<InventoryIdentityView>(&config),
+        declaration::<OrphanView>(&config),
         // Errors
         declaration::<IpcError>(&config),
         declaration::<IpcErrorCode>(&config),

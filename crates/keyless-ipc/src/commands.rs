@@ -25,6 +25,8 @@ pub const CANCEL_APPLY: &str = "cancel_apply";
 pub const ROLLBACK_RUN: &str = "rollback_run";
 pub const FINISH_RUN: &str = "finish_run";
 pub const LIST_RUNS: &str = "list_runs";
+/// `take_inventory(request) -> InventoryView`: every service connection of the estate, classified.
+pub const TAKE_INVENTORY: &str = "take_inventory";
 
 /// Every command the desktop app exposes, in the order the bindings list them.
 pub const ALL: &[&str] = &[
@@ -46,6 +48,7 @@ pub const ALL: &[&str] = &[
     ROLLBACK_RUN,
     FINISH_RUN,
     LIST_RUNS,
+    TAKE_INVENTORY,
 ];
 
 /// The commands that stream events on a channel before their result, and the event type.
@@ -78,6 +81,7 @@ pub fn signature_of(command: &str) -> &'static str {
         ROLLBACK_RUN => "(request: RunRequest, onProgress: Channel<ProgressView>) => RunView",
         FINISH_RUN => "(request: RunRequest, onProgress: Channel<ProgressView>) => RunView",
         LIST_RUNS => "() => RunSummaryView[]",
+        TAKE_INVENTORY => "(request: InventoryRequest) => InventoryView",
         _ => "",
     }
 }

@@ -10,6 +10,7 @@ pub mod bindings;
 pub mod commands;
 pub mod directory;
 pub mod error;
+pub mod inventory;
 pub mod plan;
 pub mod run;
 pub mod session;
@@ -21,6 +22,10 @@ pub use directory::{
     SubscriptionRequest, SubscriptionView,
 };
 pub use error::{IpcError, IpcErrorCode};
+pub use inventory::{
+    ConnectionClassView, CredentialMatchView, InventoriedConnectionView, InventoryIdentityView, InventoryRequest,
+    InventoryView, IssuerKindView, OrphanView,
+};
 pub use plan::{PlanCountsView, PlanView, PlannedIdentityView, StepActionView, StepView};
 pub use run::{
     ConnectionReportView, HandOffView, ProgressView, ReportStepView, ReportView, RunRequest, RunStatusView,

@@ -1,6 +1,6 @@
-// The left rail: every wizard step with its status, as an icon and words, never colour alone.
-import { STEPS, type StepId, type StepStatus, type WizardState } from "../wizard/model";
-import { stepStatus } from "../wizard/selectors";
+// The left rail: every step of the chosen path with its status, as an icon and words, never colour alone.
+import type { StepId, StepStatus, WizardState } from "../wizard/model";
+import { stepStatus, stepsOf } from "../wizard/selectors";
 import { Icon } from "./Icon";
 
 const STATUS_WORDS: Record<StepStatus, string> = {
@@ -26,10 +26,11 @@ function Marker({ status, number }: { status: StepStatus; number: number }) {
 }
 
 export function StepRail({ state, onSelect }: { state: WizardState; onSelect: (step: StepId) => void }) {
+  const path = state.phase === "ready" ? state.path : "setup";
   return (
-    <nav className="rail" aria-label="Setup steps">
+    <nav className="rail" aria-label={path === "migrate" ? "Migration steps" : "Setup steps"}>
       <ol>
-        {STEPS.map((step, index) => {
+        {stepsOf(path).map((step, index) => {
           const status = stepStatus(state, step.id);
           return (
             <li key={step.id}>

@@ -4,6 +4,8 @@ import type {
   ConnectionNameRequest,
   IdentitySearchRequest,
   IdentityView,
+  InventoryRequest,
+  InventoryView,
   IpcError,
   IpcErrorCode,
   LocationView,
@@ -54,6 +56,8 @@ export interface Backend {
   /** Completes draft connections once the identity's owner added the credentials. */
   finishRun(request: RunRequest, onProgress: (event: ProgressView) => void): Promise<RunView>;
   listRuns(): Promise<RunSummaryView[]>;
+  /** Every service connection of the organizations, classified by what migrating it takes; changes nothing. */
+  takeInventory(request: InventoryRequest): Promise<InventoryView>;
 }
 
 /** A failed backend call; `error` is what the desktop command returned. */

@@ -481,6 +481,140 @@ export type ProgressView = { "event": "runStarted", runId: string, totalSteps: n
 export type WaitReasonView = "servicePrincipalInEntra" | "servicePrincipalInDevOps" | "servicePrincipalInArm" | "federatedCredential" | "roleAssignment" | "newApplication" | "membership";
 
 /**
+ * `take_inventory(request)`.
+ */
+export type InventoryRequest = { 
+/**
+ * The organizations to read, by name; every organization the account reaches when absent.
+ */
+organizations?: Array<string> | null, };
+
+/**
+ * Every connection found, and every place that could not be read (the others are still listed).
+ */
+export type InventoryView = { connections: Array<InventoriedConnectionView>, 
+/**
+ * Organizations or whole tenants that could not be read.
+ */
+unread: Array<FailedLookup>, 
+/**
+ * The day the Azure DevOps issuer retires, `YYYY-MM-DD`; connections still on it must move
+ * to the Entra issuer before then.
+ */
+azureDevopsIssuerRetirement: string, };
+
+/**
+ * One service connection of the estate.
+ */
+export type InventoriedConnectionView = { organization: string, 
+/**
+ * Every project the connection is in, the owning one first.
+ */
+projects: Array<string>, owningProject: string, name: string, 
+/**
+ * The service connection id, a lowercase GUID.
+ */
+id: string, 
+/**
+ * e.g. "azurerm", "externaltfs".
+ */
+endpointType: string, 
+/**
+ * e.g. "ServicePrincipal", "WorkloadIdentityFederation", "Token".
+ */
+scheme: string, 
+/**
+ * "Automatic" or "Manual"; `null` when the connection does not say.
+ */
+creationMode: string | null, 
+/**
+ * True when other projects than the owning one use it too.
+ */
+isShared: boolean, 
+/**
+ * A workload identity connection left unfinished (not ready).
+ */
+isDraft: boolean, 
+/**
+ * What a token connection points at (a feed, a repository host); `null` for the others.
+ */
+url: string | null, identity: InventoryIdentityView | null, 
+/**
+ * Why the identity could not be read, when it could not.
+ */
+identityUnread: string | null, issuer: string | null, issuerKind: IssuerKindView | null, subject: string | null, 
+/**
+ * `null` when the connection is not federated or the credentials could not be read.
+ */
+credentialMatch: CredentialMatchView | null, 
+/**
+ * When a pipeline last used it, RFC 3339; `null` when never or unknown.
+ */
+lastUsed: string | null, 
+/**
+ * True when every pipeline of the project may use it.
+ */
+allPipelines: boolean, 
+/**
+ * The ids of the pipelines allowed to use it.
+ */
+authorizedPipelines: Array<number>, class: ConnectionClassView, 
+/**
+ * Why it is out of scope or needs attention, or a note on what converting it takes; a
+ * phrase starting in lower case.
+ */
+reason: string | null, };
+
+/**
+ * What migrating a connection to workload identity federation with the Entra issuer takes.
+ */
+export type ConnectionClassView = "zeroSecret" | "convertibleInPlace" | "convertibleAfterCredential" | "shared" | "tokenBased" | "outOfScope" | "needsAttention";
+
+/**
+ * Which issuer a workload identity connection's tokens come from.
+ */
+export type IssuerKindView = "azureDevOps" | "entra";
+
+/**
+ * How the identity's federated credentials compare with what the connection presents.
+ */
+export type CredentialMatchView = "exact" | "missing" | "subjectDiffersInCase" | "subjectDiffers" | "audienceDiffers";
+
+/**
+ * The identity a connection signs in as, with what Keyless could read about it.
+ */
+export type InventoryIdentityView = { 
+/**
+ * The application (client) id, as a lowercase GUID.
+ */
+clientId: string, 
+/**
+ * `null` when the identity could not be found.
+ */
+kind: IdentityKindView | null, displayName: string | null, multitenant: boolean | null, tenantId: string | null, 
+/**
+ * Whether the signed-in account can add federated credentials to it.
+ */
+canWriteCredentials: boolean | null, 
+/**
+ * Federated credentials it already has (at most 20 are allowed).
+ */
+credentialCount: number | null, 
+/**
+ * When each client secret expires, RFC 3339.
+ */
+secretExpiries: Array<string>, 
+/**
+ * When each certificate expires, RFC 3339.
+ */
+certificateExpiries: Array<string>, orphan: OrphanView | null, };
+
+/**
+ * Why a connection's identity cannot be used any more.
+ */
+export type OrphanView = "noServicePrincipal" | "identityGone";
+
+/**
  * A failed command: what happened, what to do next, and the service's request id when a
  * service answered.
  */
@@ -544,6 +678,8 @@ export const COMMANDS = {
   finishRun: "finish_run",
   /** `() => RunSummaryView[]` */
   listRuns: "list_runs",
+  /** `(request: InventoryRequest) => InventoryView` */
+  takeInventory: "take_inventory",
 } as const;
 
 /** The commands that stream events before their result, with the event type each streams. */

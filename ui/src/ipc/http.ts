@@ -136,6 +136,7 @@ export class HttpBackend implements Backend {
   finishRun: Backend["finishRun"] = (request, onProgress) =>
     this.streaming<Awaited<ReturnType<Backend["finishRun"]>>, ProgressView>(COMMANDS.finishRun, request, onProgress);
   listRuns: Backend["listRuns"] = () => this.call(COMMANDS.listRuns);
+  takeInventory: Backend["takeInventory"] = (request) => this.call(COMMANDS.takeInventory, request);
 }
 
 /**

@@ -5,6 +5,8 @@ import type {
   ConnectionNameRequest,
   IdentitySearchRequest,
   IdentityView,
+  InventoryRequest,
+  InventoryView,
   IpcError,
   LocationView,
   NameCheck,
@@ -27,6 +29,7 @@ import type {
   SubscriptionRequest,
   SubscriptionView,
 } from "./bindings";
+import { inventoryAt } from "./memoryInventory";
 import { connectionKey, connectionReport, existingIdentity, handOffFor, planFor, projectExists } from "./memoryPlanner";
 import {
   AZURE_SIGNED_IN,
@@ -56,6 +59,10 @@ export interface MemoryScenario {
   /** The first step whose id starts with this fails once; applying again resumes and succeeds. */
   failStepOnce?: string;
   organizations?: "all" | "partial" | "empty";
+  /** `partial`: one organization cannot be read; `empty`: no connections anywhere. */
+  inventory?: "all" | "partial" | "empty";
+  /** How long taking the inventory takes. */
+  inventoryDelayMs?: number;
 }
 
 interface Run {
@@ -387,6 +394,32 @@ export class MemoryBackend implements Backend {
     );
   }
 
+  async takeInventory(request: InventoryRequest): Promise<InventoryView> {
+    this.requireAccount();
+    await sleep(this.scenario.inventoryDelayMs ?? 0);
+    const estate = inventoryAt(Date.now());
+    const wanted = request.organizations ?? null;
+    const connections = estate.connections.filter((connection) => wanted === null || wanted.includes(connection.organization));
+    switch (this.scenario.inventory ?? "all") {
+      case "empty":
+        return this.answer({ ...estate, connections: [] });
+      case "partial":
+        return this.answer({
+          ...estate,
+          connections: connections.filter((connection) => connection.organization !== "contoso-platform"),
+          unread: [
+            {
+              kind: "organization",
+              name: "contoso-platform",
+              message: "Azure DevOps did not answer for contoso-platform (503 Service Unavailable).",
+            },
+          ],
+        });
+      case "all":
+        return this.answer({ ...estate, connections });
+    }
+  }
+
   private findRun(runId: string): Run {
     const run = this.runs.find((candidate) => candidate.runId === runId);
     if (!run) {
@@ -424,6 +457,8 @@ export function scenarioFromQuery(search: string): MemoryScenario {
   }
   const organizations = query.get("orgs");
   if (organizations === "partial" || organizations === "empty") scenario.organizations = organizations;
+  const inventory = query.get("inventory");
+  if (inventory === "partial" || inventory === "empty") scenario.inventory = inventory;
   if (query.get("apply") === "fail-once") scenario.failStepOnce = "fic/";
   return scenario;
 }

@@ -46,4 +46,5 @@ export const tauriBackend: Backend = {
     call(COMMANDS.rollbackRun, { request, onProgress: channel<ProgressView>(onProgress) }),
   finishRun: (request, onProgress) => call(COMMANDS.finishRun, { request, onProgress: channel<ProgressView>(onProgress) }),
   listRuns: () => call(COMMANDS.listRuns),
+  takeInventory: (request) => call(COMMANDS.takeInventory, { request }),
 };

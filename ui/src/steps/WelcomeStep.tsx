@@ -1,8 +1,8 @@
-// The Welcome step: what Keyless does and never does, the choice between the demo cloud and Azure, unfinished runs.
+// The Welcome step: what Keyless does and never does, setting up or migrating, the demo cloud or Azure, unfinished runs.
 import { ErrorPanel } from "../components/ErrorPanel";
 import { Icon } from "../components/Icon";
 import { Notice } from "../components/Notice";
-import type { CloudChoice } from "../wizard/model";
+import type { CloudChoice, Path } from "../wizard/model";
 import { plural } from "../wizard/selectors";
 import { LEARN_MORE_URL } from "./links";
 import { StepTitle } from "./StepTitle";
@@ -21,6 +21,19 @@ const DOES_NOT = [
   "Never creates, shows or stores a client secret or certificate.",
   "Changes nothing until you apply the plan on the Review step.",
   "Talks only to Entra ID, Microsoft Graph, Azure Resource Manager and Azure DevOps. No telemetry.",
+];
+
+const PATHS: { value: Path; title: string; text: string }[] = [
+  {
+    value: "setup",
+    title: "Set up new connections",
+    text: "Create an identity, its access and new service connections that sign in without a secret.",
+  },
+  {
+    value: "migrate",
+    title: "Migrate existing connections",
+    text: "List every service connection you already have, see which still hold a secret or token, and choose what to migrate.",
+  },
 ];
 
 const CLOUDS: { value: CloudChoice; title: string; text: string }[] = [
@@ -58,6 +71,26 @@ export function WelcomeStep({ wizard, dispatch, titleId }: StepProps) {
           </a>
         </p>
       </aside>
+      <fieldset className="choice-group">
+        <legend>What do you want to do?</legend>
+        <div className="choice-row">
+          {PATHS.map((path) => (
+            <label key={path.value} className="choice-card">
+              <input
+                type="radio"
+                name="path"
+                value={path.value}
+                checked={wizard.path === path.value}
+                onChange={() => dispatch({ type: "pathChosen", path: path.value })}
+              />
+              <span className="choice-text">
+                <span className="choice-title">{path.title}</span>
+                <span className="choice-hint">{path.text}</span>
+              </span>
+            </label>
+          ))}
+        </div>
+      </fieldset>
       <fieldset className="choice-group">
         <legend>Where should Keyless work?</legend>
         <div className="choice-row">

@@ -1,4 +1,5 @@
 // The sentence the app's live region announces for a state: what is loading, what just happened, where a run stands.
+import { loadedConnections, selectedConnections, visibleConnections } from "../migrate/selectors";
 import type { WizardState } from "./model";
 import { activeStep, totalsOf } from "./progress";
 import { plural, titleOf } from "./selectors";
@@ -55,6 +56,15 @@ export function announcement(state: WizardState): string {
       if (undo.status === "running") return "Undoing the run.";
       if (undo.status === "finished") return "The run was undone.";
       return wizard.lastRun ? `Run ${wizard.lastRun.runId}: ${wizard.lastRun.status}.` : where;
+    }
+    case "inventory": {
+      const remote = wizard.migrate.inventory;
+      if (remote.status === "loading" || remote.status === "idle") return "Taking the inventory of your service connections.";
+      if (remote.status === "failed") return "The inventory could not be taken.";
+      const total = loadedConnections(wizard.migrate).length;
+      const shown = visibleConnections(wizard.migrate).length;
+      const unread = remote.value.unread.length > 0 ? ` ${plural(remote.value.unread.length, "place")} could not be read.` : "";
+      return `${plural(total, "service connection")} found, ${shown} shown, ${selectedConnections(wizard.migrate).length} chosen.${unread}`;
     }
     default:
       return where;

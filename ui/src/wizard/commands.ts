@@ -30,6 +30,8 @@ async function fetchLoad(backend: Backend, load: Load): Promise<LoadOutcome> {
       return { load, value: await backend.planSetup({ setup: load.setup }) };
     case "runs":
       return { load, value: await backend.listRuns() };
+    case "inventory":
+      return { load, value: await backend.takeInventory({}) };
   }
 }
 

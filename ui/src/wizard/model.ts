@@ -3,6 +3,7 @@ import type {
   AccessLevelInput,
   ConnectionTypeInput,
   IdentityView,
+  InventoryView,
   IpcError,
   LocationView,
   NameCheck,
@@ -22,8 +23,12 @@ import type {
   SubscriptionView,
   WhenFullInput,
 } from "../ipc/bindings";
+import type { MigrateState } from "../migrate/model";
 
-/** The steps in the order the left rail lists them. */
+/** What the user came to do: set up new connections, or migrate the ones the estate has. */
+export type Path = "setup" | "migrate";
+
+/** The setup path's steps in the order the left rail lists them. */
 export const STEPS = [
   { id: "welcome", title: "Welcome" },
   { id: "signIn", title: "Sign in" },
@@ -36,7 +41,14 @@ export const STEPS = [
   { id: "done", title: "Done" },
 ] as const;
 
-export type StepId = (typeof STEPS)[number]["id"];
+/** The migrate path's steps; Welcome and Sign in are the same screens as on the setup path. */
+export const MIGRATE_STEPS = [
+  { id: "welcome", title: "Welcome" },
+  { id: "signIn", title: "Sign in" },
+  { id: "inventory", title: "Inventory" },
+] as const;
+
+export type StepId = (typeof STEPS)[number]["id"] | (typeof MIGRATE_STEPS)[number]["id"];
 
 /** How the rail shows a step; never shown by colour alone. */
 export type StepStatus = "current" | "done" | "available" | "attention" | "locked";
@@ -60,7 +72,8 @@ export type LoadOutcome =
   | { load: { kind: "identities"; query: string }; value: IdentityView[] }
   | { load: { kind: "nameCheck"; connectionId: number; key: string }; value: NameCheck }
   | { load: { kind: "plan"; setupKey: string; setup: SetupInput }; value: PlanView }
-  | { load: { kind: "runs" }; value: RunSummaryView[] };
+  | { load: { kind: "runs" }; value: RunSummaryView[] }
+  | { load: { kind: "inventory" }; value: InventoryView };
 
 export type Load = LoadOutcome["load"];
 
@@ -162,6 +175,7 @@ export type RunState =
 
 export interface Wizard {
   phase: "ready";
+  path: Path;
   step: StepId;
   /** The furthest step reached, so the rail can say which earlier steps need attention. */
   furthest: number;
@@ -190,6 +204,8 @@ export interface Wizard {
   lastRun: RunView | null;
   /** Unfinished runs on this machine, listed on Welcome. */
   journal: Remote<RunSummaryView[]>;
+  /** The migrate path: the inventory, its table's filters and sort, and the connections chosen. */
+  migrate: MigrateState;
 }
 
 export type WizardState =

@@ -1,22 +1,40 @@
 // Pure reads of the wizard state: the SetupInput it describes, each step's problem, status and primary action, what to load.
 import type { ConnectionInput, IdentityInput, PlanView, SetupInput } from "../ipc/bindings";
-import { type ConnectionDraft, type Load, STEPS, type StepId, type StepStatus, type Wizard, type WizardState } from "./model";
+import { selectedConnections } from "../migrate/selectors";
+import {
+  type ConnectionDraft,
+  type Load,
+  MIGRATE_STEPS,
+  type Path,
+  STEPS,
+  type StepId,
+  type StepStatus,
+  type Wizard,
+  type WizardState,
+} from "./model";
 
+/** The steps the rail lists for a path. */
+export function stepsOf(path: Path): readonly { id: StepId; title: string }[] {
+  return path === "migrate" ? MIGRATE_STEPS : STEPS;
+}
+
+/** A step's place in its path; the steps both paths share have the same place in each. */
 export function indexOf(step: StepId): number {
-  return STEPS.findIndex((candidate) => candidate.id === step);
+  const setup = STEPS.findIndex((candidate) => candidate.id === step);
+  return setup >= 0 ? setup : MIGRATE_STEPS.findIndex((candidate) => candidate.id === step);
 }
 
-/** The step after `step`, or null on the last one. */
-export function nextStep(step: StepId): StepId | null {
-  return STEPS[indexOf(step) + 1]?.id ?? null;
+/** The step after `step` on `path`, or null on the last one. */
+export function nextStep(step: StepId, path: Path = "setup"): StepId | null {
+  return stepsOf(path)[indexOf(step) + 1]?.id ?? null;
 }
 
-export function previousStep(step: StepId): StepId | null {
-  return STEPS[indexOf(step) - 1]?.id ?? null;
+export function previousStep(step: StepId, path: Path = "setup"): StepId | null {
+  return stepsOf(path)[indexOf(step) - 1]?.id ?? null;
 }
 
 export function titleOf(step: StepId): string {
-  return STEPS[indexOf(step)]?.title ?? step;
+  return [...STEPS, ...MIGRATE_STEPS].find((candidate) => candidate.id === step)?.title ?? step;
 }
 
 export function plural(count: number, one: string, many = `${one}s`): string {
@@ -210,6 +228,8 @@ export function stepProblem(wizard: Wizard, step: StepId): string | null {
     case "welcome":
     case "done":
       return null;
+    case "inventory":
+      return wizard.migrate.inventory.status === "loaded" ? null : "Take the inventory.";
     case "signIn":
       return wizard.session.account ? null : "Sign in to continue.";
     case "organizations":
@@ -237,12 +257,14 @@ export function applyRunning(wizard: Wizard): boolean {
 /** Whether the user may go to `step` now. */
 export function isOpen(state: WizardState, step: StepId): boolean {
   if (state.phase !== "ready") return step === "welcome";
+  const steps = stepsOf(state.path);
+  if (!steps.some((candidate) => candidate.id === step)) return false;
   const index = indexOf(step);
   if (applyRunning(state)) return index >= indexOf("apply") && step !== "done";
   if (step === "apply" && state.runs.apply.status !== "idle") return true;
   // Done summarises a run that got somewhere: finished, waiting for hand-offs, or undone.
   if (step === "done") return state.lastRun !== null && state.lastRun.status !== "failed" && state.lastRun.status !== "running";
-  return STEPS.slice(0, index).every((earlier) => stepProblem(state, earlier.id) === null);
+  return steps.slice(0, index).every((earlier) => stepProblem(state, earlier.id) === null);
 }
 
 export function stepStatus(state: WizardState, step: StepId): StepStatus {
@@ -301,7 +323,7 @@ export function primaryAction(state: WizardState): PrimaryAction {
       return forward("Continue to sign in", wizard);
     }
     case "signIn": {
-      if (wizard.session.account) return forward("Choose organizations", wizard);
+      if (wizard.session.account) return forward(wizard.path === "migrate" ? "Take the inventory" : "Choose organizations", wizard);
       if (wizard.signIn.status === "waiting") return blocked("Waiting for you to sign in…", null);
       const label = {
         browser: "Sign in with the browser",
@@ -344,12 +366,21 @@ export function primaryAction(state: WizardState): PrimaryAction {
     }
     case "done":
       return { label: "Start another setup", command: "newSetup", disabled: applyRunning(wizard), note: null };
+    case "inventory": {
+      // Planning a migration is the next screen; until it exists the button says so instead of pretending.
+      const chosen = selectedConnections(wizard.migrate).length;
+      if (chosen === 0) return blocked("Review migration plan", "Select the connections to migrate.");
+      return blocked(
+        "Review migration plan",
+        `Planning a migration is not available in this version of Keyless yet. Your choice of ${plural(chosen, "connection")} is kept.`,
+      );
+    }
   }
 }
 
 export function backAllowed(state: WizardState): boolean {
   if (state.phase !== "ready" || state.step === "welcome") return false;
-  const previous = previousStep(state.step);
+  const previous = previousStep(state.step, state.path);
   return previous !== null && isOpen(state, previous);
 }
 
@@ -362,6 +393,10 @@ export function pendingLoads(state: WizardState): Load[] {
   const loads: Load[] = [];
   if (wizard.step === "welcome" && wizard.journal.status === "idle") loads.push({ kind: "runs" });
   if (wizard.session.account === null) return loads;
+  if (wizard.path === "migrate") {
+    if (wizard.step === "inventory" && wizard.migrate.inventory.status === "idle") loads.push({ kind: "inventory" });
+    return loads;
+  }
   const index = indexOf(wizard.step);
   if (index >= indexOf("organizations") && wizard.organizations.status === "idle") loads.push({ kind: "organizations" });
   if (index >= indexOf("organizations")) {

@@ -8,6 +8,8 @@ import type {
   SessionStatus,
   SignInEvent,
 } from "../ipc/bindings";
+import { EMPTY_MIGRATE } from "../migrate/model";
+import { type MigrateEvent, isMigrateEvent, reduceMigrate, withInventory } from "../migrate/state";
 import {
   type CloudChoice,
   type ConnectionDraft,
@@ -16,6 +18,7 @@ import {
   type IdentityDraft,
   type Load,
   type LoadOutcome,
+  type Path,
   type Remote,
   type RunKind,
   type SignInForm,
@@ -61,7 +64,9 @@ export type WizardEvent =
   | { type: "cancelRequested" }
   | { type: "undoConfirmRequested" }
   | { type: "undoDismissed" }
-  | { type: "newSetupRequested" };
+  | { type: "newSetupRequested" }
+  | { type: "pathChosen"; path: Path }
+  | MigrateEvent;
 
 export function initialState(): WizardState {
   return { phase: "loading", step: "welcome" };
@@ -71,6 +76,7 @@ export function initialState(): WizardState {
 export function freshWizard(step: StepId, session: SessionStatus): Wizard {
   return {
     phase: "ready",
+    path: "setup",
     step,
     furthest: indexOf(step),
     session,
@@ -90,6 +96,7 @@ export function freshWizard(step: StepId, session: SessionStatus): Wizard {
     runs: { apply: IDLE, undo: IDLE, finish: IDLE },
     lastRun: null,
     journal: IDLE,
+    migrate: EMPTY_MIGRATE,
   };
 }
 
@@ -127,6 +134,7 @@ function withSession(wizard: Wizard, session: SessionStatus): Wizard {
     connections: [],
     plan: null,
     journal: IDLE,
+    migrate: EMPTY_MIGRATE,
   };
 }
 
@@ -237,6 +245,11 @@ function fileLoad<T>(wizard: Wizard, load: Load, remote: Remote<T>): Wizard {
       return { ...wizard, locations: { ...wizard.locations, [load.subscription]: value } };
     case "runs":
       return { ...wizard, journal: value };
+    case "inventory":
+      return {
+        ...wizard,
+        migrate: value.status === "loaded" ? withInventory(wizard.migrate, value.value) : { ...wizard.migrate, inventory: value },
+      };
     case "identities":
       // An answer to an older query than the one in the box is dropped.
       if (remote.status !== "loading" && wizard.identitySearch.query !== load.query) return wizard;
@@ -304,6 +317,7 @@ export function reduce(state: WizardState, event: WizardEvent): WizardState {
 }
 
 function reduceReady(wizard: Wizard, event: WizardEvent): Wizard {
+  if (isMigrateEvent(event)) return { ...wizard, migrate: reduceMigrate(wizard.migrate, event) };
   switch (event.type) {
     case "cloudChosen":
       return { ...wizard, cloud: event.cloud, cloudSwitch: IDLE };
@@ -386,6 +400,10 @@ function reduceReady(wizard: Wizard, event: WizardEvent): Wizard {
       const fresh = freshWizard("organizations", wizard.session);
       return { ...fresh, organizations: wizard.organizations, projects: wizard.projects, subscriptions: wizard.subscriptions };
     }
+    case "pathChosen":
+      // The other path's later steps are not reached yet, whatever this one reached.
+      if (event.path === wizard.path) return wizard;
+      return { ...wizard, path: event.path, furthest: Math.min(wizard.furthest, indexOf("signIn")) };
     case "sessionLoaded":
     case "sessionFailed":
     case "retryRequested":

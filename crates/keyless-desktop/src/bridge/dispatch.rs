@@ -81,6 +81,10 @@ pub async fn dispatch(controller: Arc<Controller>, command: &str, body: Bytes) -
             Err(refused) => error_response(refused),
         },
         commands::LIST_RUNS => reply(c.list_runs().await),
+        commands::TAKE_INVENTORY => match request(&body) {
+            Ok(request) => reply(c.take_inventory(request).await),
+            Err(refused) => error_response(refused),
+        },
         unknown => error_response(IpcError::new(
             IpcErrorCode::NotFound,
             format!("there is no command '{unknown}'"),

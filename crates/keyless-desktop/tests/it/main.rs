@@ -2,6 +2,7 @@
 //! wizard drives it: choose the cloud, sign in, pick, plan, apply, and check what changed.
 
 mod bridge;
+mod inventory;
 mod pickers;
 mod runs;
 mod session;
