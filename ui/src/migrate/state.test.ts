@@ -5,6 +5,7 @@ import type { InventoryView } from "../ipc/bindings";
 import { inventoryAt } from "../ipc/memoryInventory";
 import { DEMO_SIGNED_IN } from "../ipc/memoryWorld";
 import type { Wizard, WizardState } from "../wizard/model";
+import { announcement } from "../wizard/announce";
 import { isOpen, nextStep, pendingLoads, primaryAction, stepsOf } from "../wizard/selectors";
 import { type WizardEvent, initialState, reduce } from "../wizard/state";
 import type { MigrateState } from "./model";
@@ -89,6 +90,20 @@ describe("the migrate path", () => {
     expect(primaryAction(chosen).note).toBe(
       "Planning a migration is not available in this version of Keyless yet. Your choice of 1 connection is kept.",
     );
+  });
+});
+
+describe("announcements", () => {
+  it("announces the inventory being taken, then how many connections are found, shown and chosen", () => {
+    const taking = play(inventoryTaken(), { type: "loadStarted", load: { kind: "inventory" } });
+    expect(announcement(taking)).toBe("Taking the inventory of your service connections.");
+    const wizard = inventoryTaken();
+    const filtered = play(
+      wizard,
+      { type: "inventoryRowSelected", key: key(wizard, "shop-prod-secret") },
+      { type: "inventoryOrganizationFiltered", organization: "fabrikam-shared" },
+    );
+    expect(announcement(filtered)).toBe("20 service connections found, 2 shown, 1 chosen.");
   });
 });
 
