@@ -246,12 +246,98 @@ pub const KNOWN_CODES: &[KnownCode] = &[
         None,
         "the token is not valid for this Azure DevOps organization: sign in with an account of the organization's tenant",
     ),
+    // Messages that carry no code of their own (seeds 000, 002 and 003).
+    row(
+        "saved as draft",
+        Forbidden,
+        None,
+        "the signed-in account cannot write credentials on the identity, so Azure DevOps saved the connection as a draft: ask the identity's owner to create the federated credential with the issuer and subject the connection shows",
+    ),
+    row(
+        "Could not fetch access token for Azure",
+        Misconfigured,
+        None,
+        "this pipeline task does not support workload identity federation: use a task version that does (see the task table) or call Azure from an AzureCLI task",
+    ),
+    row(
+        "Failed to obtain the JSON Web Token",
+        Misconfigured,
+        None,
+        "the identity's federated credentials do not match the connection, or the tenant blocks OpenID Connect: compare issuer and subject with the connection exactly",
+    ),
+    row(
+        "unrecognized arguments: --federated-token",
+        Misconfigured,
+        None,
+        "the agent's Azure CLI is too old for workload identity federation: install Azure CLI 2.30 or later on the agent",
+    ),
+    row(
+        "Failed to create service principal with object ID",
+        Misconfigured,
+        None,
+        "Azure DevOps was given an object id that is not a service principal's (often the app registration's): use the object id shown on the enterprise application",
+    ),
+    row(
+        "needs the following permission(s) on the resource Users",
+        Forbidden,
+        None,
+        "only a Project Collection Administrator (or a project administrator where the organization allows it, without assigning a licence) can add identities to the organization: ask one",
+    ),
     // OAuth error words: they wrap an AADSTS code, which is more specific and listed above.
     row("invalid_grant", SignInRequired, None, "the sign-in is no longer valid: sign in again"),
     row("interaction_required", SignInRequired, None, INTERACTIVE_HELP),
     row("consent_required", SignInRequired, None, INTERACTIVE_HELP),
     row("login_required", SignInRequired, None, INTERACTIVE_HELP),
 ];
+
+/// Messages that name no code but say the same as one of the table's codes, as (phrase, code).
+/// A pasted pipeline log often keeps only the message, or the message on its own line below the code.
+pub const PHRASES: &[(&str, &str)] = &[
+    ("No matching federated identity record found", "AADSTS70021"),
+    ("has no configured federated identity credentials", "AADSTS70025"),
+    ("Application with identifier", "AADSTS700016"),
+    ("Invalid client secret provided", "AADSTS7000215"),
+    ("Client assertion is not within its valid time range", "AADSTS700024"),
+    ("The identity must be a managed identity, a single tenant app, or a service account", "AADSTS70052"),
+    ("Insufficient privileges to complete the operation", "Authorization_RequestDenied"),
+    ("Please sign-in at least once as", "TF401444"),
+    ("unsupported protocol scheme", "Could not fetch access token for Azure"),
+];
+
+/// One place a known code, or a phrase standing for one, appears in a text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Occurrence {
+    /// Byte offset in the text.
+    pub at: usize,
+    /// Byte length of what was matched.
+    pub len: usize,
+    pub known: &'static KnownCode,
+    /// The phrase that stood for the code, when the code itself was not what matched.
+    pub phrase: Option<&'static str>,
+}
+
+/// Every whole-word occurrence of a known code or of one of [`PHRASES`] in free text, in text
+/// order, with the same matching rules as [`find_in_text`]: OAuth error words are left out when
+/// any specific code appears. Linear in the text for each entry of the table.
+pub fn occurrences_in_text(text: &str) -> Vec<Occurrence> {
+    let haystack = text.to_ascii_lowercase();
+    let codes = KNOWN_CODES.iter().map(|known| (known.code, known, None));
+    let phrases = PHRASES.iter().filter_map(|(phrase, code)| lookup(code).map(|known| (*phrase, known, Some(*phrase))));
+    let mut found: Vec<Occurrence> = codes
+        .chain(phrases)
+        .flat_map(|(needle, known, phrase)| {
+            let needle = needle.to_ascii_lowercase();
+            whole_words(&haystack, &needle)
+                .map(|at| Occurrence { at, len: needle.len(), known, phrase })
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    if found.iter().any(|occurrence| !is_oauth_error_word(occurrence.known.code)) {
+        found.retain(|occurrence| !is_oauth_error_word(occurrence.known.code));
+    }
+    found.sort_by_key(|occurrence| (occurrence.at, std::cmp::Reverse(occurrence.len)));
+    found
+}
 
 /// Case-insensitive exact lookup.
 pub fn lookup(code: &str) -> Option<&'static KnownCode> {
@@ -292,8 +378,12 @@ fn is_oauth_error_word(code: &str) -> bool {
 }
 
 fn whole_word_at(haystack: &str, needle: &str) -> Option<usize> {
+    whole_words(haystack, needle).next()
+}
+
+fn whole_words<'a>(haystack: &'a str, needle: &'a str) -> impl Iterator<Item = usize> + 'a {
     let is_word = |c: char| c.is_alphanumeric() || c == '_';
-    haystack.match_indices(needle).map(|(at, _)| at).find(|&at| {
+    haystack.match_indices(needle).map(|(at, _)| at).filter(move |&at| {
         let before = haystack[..at].chars().next_back();
         let after = haystack[at + needle.len()..].chars().next();
         !before.is_some_and(is_word) && !after.is_some_and(is_word)

@@ -105,6 +105,30 @@ const SAMPLES: &[(&str, &str)] = &[
         "TF400733: The request has been canceled: Request was blocked due to exceeding usage of resource 'x' in namespace 'y'.",
     ),
     ("TF400813", "TF400813: The user 'aadsp:5f1b2f0c' is not authorized to access this resource."),
+    (
+        "saved as draft",
+        "You don't have permission to the selected identity. Service connection is saved as draft. To complete the configuration, contact the owner of the identity.",
+    ),
+    (
+        "Could not fetch access token for Azure",
+        "Could not fetch access token for Azure. Verify if the Service Principal used is valid and not expired.",
+    ),
+    (
+        "Failed to obtain the JSON Web Token",
+        "Failed to obtain the JSON Web Token (JWT) using service principal client ID. Error: x",
+    ),
+    (
+        "unrecognized arguments: --federated-token",
+        "Script failed with error: UnrecognizedArgumentError: unrecognized arguments: --federated-token",
+    ),
+    (
+        "Failed to create service principal with object ID",
+        "Failed to create service principal with object ID '6b1f0c2a-0000-0000-0000-000000000000'",
+    ),
+    (
+        "needs the following permission(s) on the resource Users",
+        "Access Denied: 6b1f0c2a needs the following permission(s) on the resource Users to perform this action: Add Users",
+    ),
     ("invalid_grant", r#"{"error":"invalid_grant","error_description":"The refresh token is malformed."}"#),
     ("interaction_required", r#"{"error":"interaction_required","error_description":"The grant requires a user."}"#),
     ("consent_required", r#"{"error":"consent_required","error_description":"The user has not consented."}"#),
@@ -285,4 +309,19 @@ fn help_lines_say_what_to_do_in_words_not_commands() {
         assert!(!help.contains("--") && !help.contains("keyless ") && !help.contains('`'), "{help}");
         assert!(!help.is_empty());
     }
+}
+
+#[test]
+fn every_phrase_stands_for_a_code_of_the_table_and_every_mention_is_found_in_text_order() {
+    for (phrase, code) in keyless_azure::behaviour::PHRASES {
+        assert!(lookup(code).is_some(), "{phrase} stands for {code}, which the table lacks");
+    }
+    let log = "AADSTS700213: No matching federated identity record found for presented assertion subject\n\
+               later: No matching federated identity record found\n\
+               {\"error\":\"invalid_grant\"}";
+    let found: Vec<_> = keyless_azure::behaviour::occurrences_in_text(log)
+        .iter()
+        .map(|occurrence| (occurrence.known.code, occurrence.phrase.is_some()))
+        .collect();
+    assert_eq!(found, [("AADSTS700213", false), ("AADSTS70021", true), ("AADSTS70021", true)]);
 }
