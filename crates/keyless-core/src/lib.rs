@@ -6,6 +6,7 @@ pub mod federation;
 pub mod ids;
 pub mod impact;
 pub mod inventory;
+pub mod migration;
 pub mod names;
 pub mod observed;
 pub mod plan;

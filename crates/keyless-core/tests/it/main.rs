@@ -3,5 +3,6 @@
 mod fixtures;
 mod impact;
 mod inventory;
+mod migration;
 mod plan;
 mod setup_file;
