@@ -12,6 +12,7 @@ pub mod connect;
 pub mod demo;
 pub mod error;
 pub mod inventory;
+pub mod migration;
 pub mod organizations;
 pub mod runs;
 

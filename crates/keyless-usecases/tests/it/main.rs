@@ -2,6 +2,7 @@
 //! cloud, the setup lock.
 
 mod inventory;
+mod migration;
 mod organizations;
 mod runs;
 mod sign_in;
