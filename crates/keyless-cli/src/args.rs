@@ -148,8 +148,15 @@ pub enum Command {
         #[command(flatten)]
         state: StateDirArgs,
     },
-    /// Print the JSON Schema of the setup file.
-    Schema,
+    /// Move existing service connections to zero-secret workload identity federation.
+    #[command(subcommand)]
+    Migrate(MigrateCommand),
+    /// Print the JSON Schema of the setup file, or of the migration file.
+    Schema {
+        /// Which file's schema.
+        #[arg(value_enum, default_value_t = SchemaFile::Setup)]
+        file: SchemaFile,
+    },
     /// Run the local demo cloud (an emulator of Entra, Graph, ARM and Azure DevOps) on loopback.
     Emulator(EmulatorArgs),
     /// Try Keyless end to end on a throwaway demo cloud: sign in, plan and apply a setup.
@@ -157,6 +164,42 @@ pub enum Command {
         /// A setup file to apply instead of examples/onboarding.toml.
         #[arg(short = 'f', long = "file")]
         file: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SchemaFile {
+    /// The setup file of `plan` and `apply`.
+    Setup,
+    /// The migration file of `migrate`.
+    Migration,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MigrateCommand {
+    /// Write a migration file with the default action for every connection that can be migrated,
+    /// commented so you can edit it. Changes nothing in Azure.
+    Init {
+        #[command(flatten)]
+        azure: AzureArgs,
+        /// Only this organization (repeat for more); every organization you reach by default.
+        #[arg(long = "org", value_name = "NAME")]
+        organizations: Vec<String>,
+        /// Where to write the file.
+        #[arg(short = 'o', long = "out", default_value = "migration.toml")]
+        out: PathBuf,
+        /// Replace the file if it exists.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Check a migration file against the connections as they are now and show what migrating
+    /// would do, wave by wave, without changing anything.
+    Plan {
+        #[command(flatten)]
+        azure: AzureArgs,
+        /// The migration file (TOML), as `migrate init` writes it.
+        #[arg(short = 'f', long = "file")]
+        file: PathBuf,
     },
 }
 

@@ -3,7 +3,12 @@
 use keyless_engine::journal::{JournalStore, RunStatus};
 use keyless_usecases::runs;
 
-use crate::{CommandResult, args::StateDirArgs, failure::Failure, output::Printer};
+use crate::{
+    CommandResult,
+    args::{SchemaFile, StateDirArgs},
+    failure::Failure,
+    output::Printer,
+};
 
 /// `--state-dir`, `KEYLESS_STATE_DIR`, or the platform's state directory.
 pub fn store(state: &StateDirArgs) -> Result<JournalStore, Failure> {
@@ -56,8 +61,11 @@ pub fn runs(state: StateDirArgs, printer: &Printer) -> CommandResult {
     Ok(0)
 }
 
-pub fn schema(printer: &Printer) -> CommandResult {
-    let schema = keyless_core::setup::setup_json_schema();
+pub fn schema(file: SchemaFile, printer: &Printer) -> CommandResult {
+    let schema = match file {
+        SchemaFile::Setup => keyless_core::setup::setup_json_schema(),
+        SchemaFile::Migration => keyless_core::migration::migration_json_schema(),
+    };
     printer.result(&schema, || format!("{}\n", serde_json::to_string_pretty(&schema).unwrap_or_default()));
     Ok(0)
 }

@@ -5,10 +5,15 @@ mod demo;
 mod emulator;
 mod inventory;
 pub mod journal;
+mod migrate;
 mod session;
 pub mod setup;
 
-use crate::{CommandResult, args::Command, output::Printer};
+use crate::{
+    CommandResult,
+    args::{Command, MigrateCommand},
+    output::Printer,
+};
 
 pub async fn run(command: Command, printer: &Printer) -> CommandResult {
     match command {
@@ -28,7 +33,11 @@ pub async fn run(command: Command, printer: &Printer) -> CommandResult {
         Command::Rollback { azure, state, run, yes } => setup::rollback_run(azure, state, &run, yes, printer).await,
         Command::Finish { azure, state, run } => setup::finish_run(azure, state, &run, printer).await,
         Command::Runs { state } => journal::runs(state, printer),
-        Command::Schema => journal::schema(printer),
+        Command::Migrate(MigrateCommand::Init { azure, organizations, out, force }) => {
+            migrate::init(azure, organizations, &out, force, printer).await
+        }
+        Command::Migrate(MigrateCommand::Plan { azure, file }) => migrate::plan(azure, &file, printer).await,
+        Command::Schema { file } => journal::schema(file, printer),
         Command::Emulator(args) => emulator::run(args, printer).await,
         Command::Demo { file } => demo::run(file, printer).await,
     }

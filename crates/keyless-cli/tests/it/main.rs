@@ -3,4 +3,5 @@
 mod bad_input;
 mod flows;
 mod inventory;
+mod migrate;
 mod support;

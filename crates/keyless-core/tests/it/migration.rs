@@ -248,3 +248,22 @@ fn file_errors_name_the_entry_and_say_what_to_do() {
     ];
     insta::assert_snapshot!("file_errors", errors.join("\n\n"));
 }
+
+#[test]
+fn the_example_migration_file_parses_with_every_action() {
+    let text = include_str!("../../../../examples/migration.toml");
+    let file =
+        parse_migration_toml("examples/migration.toml", text).unwrap_or_else(|e| panic!("{}", e.display_with_help()));
+    let actions: Vec<MigrationAction> = file.connections.iter().map(|e| e.action).collect();
+    assert_eq!(
+        actions,
+        [
+            MigrationAction::ConvertInPlace,
+            MigrationAction::ConvertInPlace,
+            MigrationAction::SwitchIssuer,
+            MigrationAction::ReplaceWithAzureDevopsConnection,
+            MigrationAction::Skip,
+        ]
+    );
+    assert_eq!(file.options.wave_size, 10);
+}
