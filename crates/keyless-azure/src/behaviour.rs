@@ -347,19 +347,29 @@ pub fn lookup(code: &str) -> Option<&'static KnownCode> {
 /// The first known code that appears in free text (a TestConnection errorMessage, a pipeline log), as a whole word
 /// (AADSTS700016 must not match AADSTS70001); None when none does.
 ///
-/// "First" is the earliest in the text; OAuth error words (`invalid_grant`...) count only when no
-/// specific code appears, because they wrap the AADSTS code that says what actually went wrong.
+/// "First" is the earliest in the text; OAuth error words (`invalid_grant`...) and task messages
+/// such as "Failed to obtain the JSON Web Token" count only when no specific code appears, because
+/// they wrap the AADSTS code that says what actually went wrong.
 pub fn find_in_text(text: &str) -> Option<&'static KnownCode> {
     let haystack = text.to_ascii_lowercase();
-    let earliest = |oauth_words: bool| {
+    let earliest = |wrappers: bool| {
         KNOWN_CODES
             .iter()
-            .filter(|known| is_oauth_error_word(known.code) == oauth_words)
+            .filter(|known| wraps_other_codes(known.code) == wrappers)
             .filter_map(|known| whole_word_at(&haystack, &known.code.to_ascii_lowercase()).map(|at| (at, known)))
             .min_by_key(|(at, known)| (*at, std::cmp::Reverse(known.code.len())))
             .map(|(_, known)| known)
     };
     earliest(false).or_else(|| earliest(true))
+}
+
+/// Task messages that usually carry the AADSTS code saying what actually went wrong.
+const WRAPPING_MESSAGES: &[&str] = &["Failed to obtain the JSON Web Token", "Could not fetch access token for Azure"];
+
+/// OAuth error words and task messages that wrap a more specific code: they count only where no
+/// specific code appears.
+pub fn wraps_other_codes(code: &str) -> bool {
+    is_oauth_error_word(code) || WRAPPING_MESSAGES.iter().any(|message| message.eq_ignore_ascii_case(code))
 }
 
 /// The Graph answers that mean "the new app has not replicated yet"; they carry only generic codes.

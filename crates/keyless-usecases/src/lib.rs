@@ -10,6 +10,7 @@
 pub mod cloud_choice;
 pub mod connect;
 pub mod demo;
+pub mod doctor;
 pub mod error;
 pub mod inventory;
 pub mod migration;

@@ -233,6 +233,12 @@ fn a_specific_code_wins_over_the_oauth_error_word_that_wraps_it() {
 }
 
 #[test]
+fn a_specific_code_wins_over_the_task_message_that_wraps_it() {
+    let text = "Failed to obtain the Json Web Token(JWT) using service principal client ID. Exception Message: AADSTS700016: Application with identifier 'x' was not found in the directory 'Contoso'.";
+    assert_eq!(find_in_text(text).map(|known| known.code), Some("AADSTS700016"));
+}
+
+#[test]
 fn tf401444_is_forbidden_for_error_code_and_only_means_not_yet_for_a_new_membership() {
     let known = lookup("TF401444").unwrap();
     assert_eq!(known.meaning, Meaning::Misconfigured);

@@ -1,6 +1,7 @@
 //! Use-case tests against the in-process demo cloud: sign-in, organizations, runs keyed by
 //! cloud, the setup lock.
 
+mod doctor;
 mod inventory;
 mod migration;
 mod organizations;
