@@ -75,3 +75,29 @@ async fn schema_migration_prints_the_migration_files_schema() {
     assert_eq!(schema["title"], "MigrationFile");
     assert!(schema["properties"]["connections"].is_object(), "{schema}");
 }
+
+#[tokio::test]
+async fn migrate_plan_refuses_an_entry_whose_connection_is_gone_and_exits_with_2() {
+    let em = emulator().await;
+    let state = tempfile::tempdir().unwrap();
+    let cloud = em.base_url();
+    let file = state.path().join("migration.toml");
+    let file = file.to_str().unwrap();
+    let azure = ["--cloud", cloud.as_str(), "--auth", "device-code"];
+    let gone = "[[connections]]\norganization = \"contoso\"\nproject = \"Shop\"\nname = \"shop-gone\"\n\
+                id = \"0b1c2d3e-4f5a-4b6c-8d7e-0000000000ff\"\naction = \"convert-in-place\"\n";
+    std::fs::write(file, gone).unwrap();
+    let out = keyless(&[&["migrate", "plan", "-f", file][..], &azure].concat(), state.path()).await;
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let printed = stdout(&out);
+    assert!(
+        printed.contains("contoso/Shop/shop-gone (0b1c2d3e-4f5a-4b6c-8d7e-0000000000ff): convert-in-place [REFUSED]"),
+        "{printed}"
+    );
+    assert!(
+        printed
+            .contains("no connection with id 0b1c2d3e-4f5a-4b6c-8d7e-0000000000ff was found in organization contoso"),
+        "{printed}"
+    );
+    assert!(printed.contains("No wave"), "{printed}");
+}

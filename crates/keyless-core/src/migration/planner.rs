@@ -5,6 +5,16 @@
 //!
 //! Pure: the inventory, organization ids and cloud come in; nothing is read or written. It does
 //! not read pipelines: the impact check says so per connection instead of guessing findings.
+//!
+//! Where Azure's behaviour is not documented, the planner guesses, here and only here:
+//! 1. The Entra-issuer subject of a converted connection names the identity's tenant (the
+//!    signed-in tenant when the inventory could not say), like a new connection's subject does.
+//! 2. Azure DevOps writes the credential itself for connections it created (`Automatic`), for a
+//!    secret conversion and for an issuer switch alike ("the issuer URL automatically updates").
+//! 3. Every conversion adds one federated credential to its identity, and a switch keeps the
+//!    Azure DevOps-issuer one until verified, so both count against the cap of 20 while they run.
+//! 4. A shared connection converts from its owning project, as the inventory's classification
+//!    assumes.
 
 use std::collections::{BTreeMap, VecDeque};
 
