@@ -41,7 +41,8 @@ fn shipped_examples_parse() {
     let mut count = 0;
     for entry in std::fs::read_dir(&dir).unwrap() {
         let path = entry.unwrap().path();
-        if path.extension().is_some_and(|e| e == "toml") {
+        // The migration file example is another format, parsed by the migration tests.
+        if path.extension().is_some_and(|e| e == "toml") && !path.ends_with("migration.toml") {
             let text = std::fs::read_to_string(&path).unwrap();
             parse_setup_toml(&path.display().to_string(), &text)
                 .unwrap_or_else(|e| panic!("{}", e.display_with_help()));
