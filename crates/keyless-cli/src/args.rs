@@ -159,6 +159,15 @@ pub enum Command {
     },
     /// Run the local demo cloud (an emulator of Entra, Graph, ARM and Azure DevOps) on loopback.
     Emulator(EmulatorArgs),
+    /// Explain the failures in a pasted pipeline log or error message: cause, evidence and fix.
+    Doctor {
+        /// The pasted text, or - to read it from standard input.
+        #[arg(long, value_name = "TEXT", allow_hyphen_values = true, required_unless_present = "error_file")]
+        error: Option<String>,
+        /// A file holding the pasted text (a downloaded pipeline log).
+        #[arg(long, value_name = "PATH", conflicts_with = "error")]
+        error_file: Option<PathBuf>,
+    },
     /// Try Keyless end to end on a throwaway demo cloud: sign in, plan and apply a setup.
     Demo {
         /// A setup file to apply instead of examples/onboarding.toml.

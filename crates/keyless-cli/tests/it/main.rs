@@ -1,6 +1,7 @@
 //! The `keyless` binary as a user runs it: against the emulator, with bad input, in JSON.
 
 mod bad_input;
+mod doctor;
 mod flows;
 mod inventory;
 mod migrate;
