@@ -1,6 +1,6 @@
 //! Keyless's use cases, each written once: sign-in into a connected session, organizations
-//! across tenants, plan, apply or resume, roll back, finish, runs, the demo cloud, and the
-//! one reading of the cloud setting.
+//! across tenants, plan, apply or resume, roll back, finish, runs, the demo cloud, the doctor's
+//! reading of pasted failures, and the one reading of the cloud setting.
 //!
 //! The CLI and the desktop app are faces of this crate: they parse, ask, print or show, and
 //! call these functions. This crate prints nothing, writes no sentence that names a command or
