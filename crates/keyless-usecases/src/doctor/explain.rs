@@ -256,6 +256,8 @@ fn evidence(failure: &RecognisedFailure) -> Vec<String> {
     let named = [
         (&facts.client_id, "The application (client) id is"),
         (&facts.tenant_id, "The tenant is"),
+        (&facts.organization_id, "The Azure DevOps organization id is"),
+        (&facts.connection_id, "The service connection id is"),
         (&facts.identity_name, "The identity is"),
     ];
     evidence.extend(named.iter().filter_map(|(value, lead)| value.as_ref().map(|value| format!("{lead} {value}."))));

@@ -22,6 +22,18 @@ pub(crate) fn extract(window: &str) -> Facts {
             .filter(|issuer| issuer.kind == IssuerKind::Entra)
             .and_then(|issuer| issuer.url.split('/').nth(3).filter(|segment| is_guid(segment)).map(str::to_string));
     }
+    facts.organization_id = facts
+        .issuer
+        .as_ref()
+        .filter(|issuer| issuer.kind == IssuerKind::AzureDevOps)
+        .and_then(|issuer| issuer.url.split('/').nth(3).filter(|segment| is_guid(segment)).map(str::to_string));
+    if let Some(Subject { value, kind: SubjectKind::Entra }) = &facts.subject
+        && let Some((_, ids)) = value.rsplit_once("/sc/")
+        && let Some((organization_id, connection_id)) = ids.split_once('/')
+    {
+        facts.organization_id = Some(organization_id.to_string());
+        facts.connection_id = Some(connection_id.to_string()).filter(|id| is_guid(id));
+    }
     if let Some(Subject { value, kind: SubjectKind::AzureDevOps }) = &facts.subject {
         let mut parts = value.trim_start_matches("sc://").splitn(3, '/');
         facts.organization = parts.next().filter(|part| !part.is_empty()).map(str::to_string);
@@ -59,9 +71,14 @@ fn issuer(window: &str) -> Option<Issuer> {
 
 fn subject(window: &str) -> Option<Subject> {
     if let Some(at) = window.find("sc://") {
-        // After "Subject:" a connection name may hold spaces; elsewhere a space ends it.
-        let labelled = window[..at].trim_end().to_ascii_lowercase().ends_with("subject:");
-        let value = token_at(window, at, labelled);
+        // A connection name may hold spaces and brackets: a quote, or the "Subject:" label, says
+        // where the value starts, so it ends at the closing quote or the end of the sentence.
+        let before = &window[..at];
+        let value = match before.chars().next_back() {
+            Some(quote @ ('\'' | '"' | '`')) => until_quote(&window[at..], quote),
+            _ if before.trim_end().to_ascii_lowercase().ends_with("subject:") => token_at(window, at, true),
+            _ => token_at(window, at, false),
+        };
         return Some(Subject { value: value.to_string(), kind: SubjectKind::AzureDevOps });
     }
     let at = window.match_indices("/sc/").map(|(at, _)| at).find(|&at| {
@@ -144,17 +161,23 @@ fn is_guid_bytes(bytes: &[u8]) -> bool {
         .all(|(i, b)| if matches!(i, 8 | 13 | 18 | 23) { *b == b'-' } else { b.is_ascii_hexdigit() })
 }
 
-/// The value starting at `at`: up to whitespace (or, when `spaces_allowed`, the end of the line
-/// or a sentence break), quotes and brackets, without a trailing full stop or comma.
-fn token_at(window: &str, at: usize, spaces_allowed: bool) -> &str {
+/// A quoted value: up to the closing quote, or the end of the line when it is missing.
+fn until_quote(rest: &str, quote: char) -> &str {
+    let end = rest.find([quote, '\n']).unwrap_or(rest.len());
+    rest[..end].trim_end()
+}
+
+/// The value starting at `at`: up to whitespace, quotes and brackets, without a trailing full
+/// stop or comma; when `sentence`, spaces and brackets belong to it and it ends at the end of
+/// the line or of the sentence.
+fn token_at(window: &str, at: usize, sentence: bool) -> &str {
     let rest = &window[at..];
-    let mut end = rest
-        .find(|c: char| {
-            "'\"`<>(),;]\n".contains(c) || (c.is_whitespace() && (!spaces_allowed || c == '\t' || c == '\n'))
-        })
-        .unwrap_or(rest.len());
-    if spaces_allowed && let Some(sentence) = rest[..end].find(". ") {
-        end = sentence;
+    let ends_token = |c: char| {
+        if sentence { "'\"`\t\n".contains(c) } else { "'\"`<>(),;]".contains(c) || c.is_whitespace() }
+    };
+    let mut end = rest.find(ends_token).unwrap_or(rest.len());
+    if sentence && let Some(full_stop) = rest[..end].find(". ") {
+        end = full_stop;
     }
     rest[..end].trim_end().trim_end_matches(['.', ',', ':'])
 }

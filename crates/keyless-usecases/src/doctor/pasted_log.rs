@@ -74,6 +74,10 @@ pub struct Facts {
     pub organization: Option<String>,
     pub project: Option<String>,
     pub connection: Option<String>,
+    /// Azure DevOps organization id, from the Azure DevOps issuer or the Entra issuer's subject.
+    pub organization_id: Option<String>,
+    /// Service connection id, from the Entra issuer's subject.
+    pub connection_id: Option<String>,
     /// The identity's display name, when the message names it instead of an id.
     pub identity_name: Option<String>,
 }

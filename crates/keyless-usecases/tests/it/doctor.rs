@@ -122,6 +122,27 @@ fn an_entra_issuer_assertion_on_the_lines_below_the_code_gives_tenant_and_id_bas
         facts.subject.as_ref().map(|s| (s.value.as_str(), s.kind)),
         Some((subject.as_str(), SubjectKind::Entra))
     );
+    assert_eq!(
+        (facts.organization_id.as_deref(), facts.connection_id.as_deref()),
+        (Some(ORGANIZATION_ID), Some("0d1c2b3a-4e5f-4a6b-8c7d-9e0f1a2b3c4d"))
+    );
+}
+
+#[test]
+fn a_connection_name_with_spaces_and_brackets_is_kept_whole() {
+    let name = "Visual Studio Enterprise (0000-1111)";
+    let quoted = pipeline_log(&format!(
+        "AADSTS700213: No matching federated identity record found for presented assertion subject 'sc://contoso/Web/{name}'."
+    ));
+    let labelled = pipeline_log(&format!(
+        "AADSTS70021: No matching federated identity record found for presented assertion. Assertion Subject: sc://contoso/Web/{name}. Assertion Audience: api://AzureADTokenExchange."
+    ));
+    for log in [quoted, labelled] {
+        let diagnosis = diagnose_pasted_log(&log);
+        let facts = &only(&diagnosis).failure.facts;
+        assert_eq!(facts.connection.as_deref(), Some(name), "{log}");
+        assert_eq!(facts.subject.as_ref().map(|s| s.value.clone()), Some(format!("sc://contoso/Web/{name}")));
+    }
 }
 
 #[test]
