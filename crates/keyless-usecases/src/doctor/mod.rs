@@ -12,8 +12,8 @@ use serde::Serialize;
 
 pub use explain::{Explanation, explain};
 pub use pasted_log::{
-    Facts, Issuer, IssuerKind, LookedFor, MAX_FAILURES, MAX_INPUT_BYTES, PastedLog, ReadingNote, RecognisedFailure,
-    Subject, SubjectKind, parse_pasted_log,
+    Facts, Issuer, IssuerKind, LookedFor, MAX_FAILURES, MAX_INPUT_BYTES, MAX_MENTIONS_EXAMINED, PastedLog, ReadingNote,
+    RecognisedFailure, Subject, SubjectKind, parse_pasted_log,
 };
 
 /// Where a diagnosis comes from, so faces can say how far it goes.

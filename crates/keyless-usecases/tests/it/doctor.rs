@@ -3,7 +3,8 @@
 //! colours, Windows line endings, huge and malformed inputs never break it.
 
 use keyless_usecases::doctor::{
-    Explanation, IssuerKind, MAX_FAILURES, PastedLogDiagnosis, ReadingNote, SubjectKind, diagnose_pasted_log,
+    Explanation, IssuerKind, MAX_FAILURES, MAX_MENTIONS_EXAMINED, PastedLogDiagnosis, ReadingNote, SubjectKind,
+    diagnose_pasted_log,
 };
 use proptest::prelude::*;
 
@@ -262,6 +263,19 @@ fn distinct_failures_beyond_the_cap_are_counted_not_listed() {
     assert_eq!(diagnosis.explanations.len(), MAX_FAILURES);
     assert!(
         diagnosis.notes.contains(&ReadingNote::FailuresCapped { shown: MAX_FAILURES, not_shown: 10 }),
+        "{:?}",
+        diagnosis.notes
+    );
+}
+
+#[test]
+fn a_log_repeating_a_failure_endlessly_is_examined_up_to_a_bound() {
+    let log =
+        "##[error]AADSTS70025: Client application has no configured federated identity credentials\n".repeat(6_000);
+    let diagnosis = check(&log, &["AADSTS70025"]);
+    assert_eq!(only(&diagnosis).failure.mentions, MAX_MENTIONS_EXAMINED);
+    assert!(
+        diagnosis.notes.contains(&ReadingNote::MentionsCapped { examined: MAX_MENTIONS_EXAMINED }),
         "{:?}",
         diagnosis.notes
     );
