@@ -105,7 +105,23 @@ fn render_explanation(explanation: &Explanation) -> String {
     for (step, text) in explanation.fix.iter().enumerate() {
         out.push_str(&format!("    {}. {text}\n", step + 1));
     }
+    if let Some(hint) = keyless_hint(failure.code) {
+        out.push_str(&format!("  with keyless: {hint}\n"));
+    }
     out
+}
+
+/// Where a Keyless command does the fix's work, in the CLI's own words.
+fn keyless_hint(code: &str) -> Option<&'static str> {
+    match code {
+        "saved as draft" => Some(
+            "if Keyless made this draft, `keyless finish RUN` completes it once the owner has created the credential (`keyless runs` lists runs)",
+        ),
+        "AADSTS7000215" | "AADSTS7000222" => Some(
+            "`keyless inventory` shows which connections still use secrets; `keyless migrate init` writes a plan that converts them",
+        ),
+        _ => None,
+    }
 }
 
 fn note_text(note: &ReadingNote) -> String {

@@ -77,6 +77,18 @@ fn the_log_can_come_from_stdin_or_a_file_and_json_is_one_document() {
 }
 
 #[test]
+fn a_draft_connection_points_to_the_command_that_finishes_it() {
+    let log = "##[error]You don't have permission to the selected identity. Service connection is saved as draft.";
+    let out = keyless(&["doctor", "--error", log], "");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("with keyless: if Keyless made this draft, `keyless finish RUN`"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
 fn a_missing_log_file_is_bad_input() {
     let out = keyless(&["doctor", "--error-file", "/nonexistent/keyless-log.txt"], "");
     assert_eq!(out.status.code(), Some(2));
