@@ -210,7 +210,7 @@ struct FoundIdentity {
     credentials: Option<Vec<(String, String, Vec<String>)>>,
 }
 
-type IdentityLookups = BTreeMap<(Guid, Guid), Result<FoundIdentity, String>>;
+type IdentityLookups = BTreeMap<(Guid, Guid), Result<FoundIdentity, LookupFailure>>;
 
 /// Looks every identity up once, all at once; managed identities are listed once per tenant.
 async fn look_up_identities(connected: &Connected, connections: &[ReadConnection]) -> IdentityLookups {
@@ -218,11 +218,14 @@ async fn look_up_identities(connected: &Connected, connections: &[ReadConnection
     let tenants: BTreeSet<Guid> = keys.iter().map(|(tenant, _)| *tenant).collect();
     let listed = join_all(tenants.iter().map(|tenant| managed_identities(connected, *tenant))).await;
     let managed: BTreeMap<Guid, Result<Vec<ManagedIdentity>, AzureError>> = tenants.into_iter().zip(listed).collect();
-    let found = join_all(keys.iter().map(|(tenant, client_id)| {
-        let managed = &managed[tenant];
-        async move { look_up_identity(connected, *tenant, *client_id, managed).await.map_err(|e| e.to_string()) }
-    }))
-    .await;
+    let found =
+        join_all(keys.iter().map(|(tenant, client_id)| {
+            let managed = &managed[tenant];
+            async move {
+                look_up_identity(connected, *tenant, *client_id, managed).await.map_err(|e| LookupFailure::from(&e))
+            }
+        }))
+        .await;
     keys.into_iter().zip(found).collect()
 }
 
@@ -340,7 +343,7 @@ fn facts_of(connection: ReadConnection, identities: &IdentityLookups, signed_in_
         || InventoryIdentity::unknown(connection.client_id().unwrap_or_default(), connection.identity_tenant());
     let (identity, identity_unread, found_credentials) = match lookup {
         Some(Ok(found)) => (Some(found.identity.clone()), None, found.credentials.as_ref()),
-        Some(Err(problem)) => (Some(unknown_identity()), Some(problem.clone()), None),
+        Some(Err(problem)) => (Some(unknown_identity()), Some(problem.message.clone()), None),
         None => (None, None, None),
     };
     let ReadConnection { organization, organization_tenant: _, endpoint, projects, permissions, last_used } =
