@@ -3,7 +3,8 @@ import { ErrorPanel } from "../components/ErrorPanel";
 import { Icon } from "../components/Icon";
 import { Loading } from "../components/Loading";
 import { Notice } from "../components/Notice";
-import type { FailedLookup, InventoriedConnectionView } from "../ipc/bindings";
+import { UnreadNotice } from "../components/UnreadNotice";
+import type { InventoriedConnectionView } from "../ipc/bindings";
 import { LEARN_MORE_URL } from "../steps/links";
 import { StepTitle } from "../steps/StepTitle";
 import type { StepProps } from "../steps/types";
@@ -24,30 +25,6 @@ import {
   typeLabel,
   visibleConnections,
 } from "./selectors";
-
-function UnreadNotice({ unread }: { unread: FailedLookup[] }) {
-  if (unread.length === 0) return null;
-  return (
-    <Notice
-      tone="warning"
-      title={`Keyless could not read ${plural(unread.length, "organization or tenant", "organizations or tenants")}; their connections are missing below.`}
-    >
-      <ul className="plain-list">
-        {unread.map((failure) =>
-          failure.kind === "tenant" ? (
-            <li key={`tenant-${failure.tenantId}`}>
-              <strong>{failure.home ? `Your tenant ${failure.tenantId}` : `Tenant ${failure.tenantId}`}</strong>: {failure.message}
-            </li>
-          ) : (
-            <li key={`organization-${failure.name}`}>
-              <strong>{failure.name}</strong>: {failure.message}
-            </li>
-          ),
-        )}
-      </ul>
-    </Notice>
-  );
-}
 
 function EstateSummary({ connections, migrate, dispatch, retirement }: { connections: InventoriedConnectionView[]; migrate: MigrateState; dispatch: Dispatch; retirement: string }) {
   const counts = classCounts(connections);
@@ -218,7 +195,7 @@ export function InventoryScreen({ wizard, dispatch, titleId }: StepProps) {
   return (
     <article className="step inventory">
       {title}
-      <UnreadNotice unread={unread} />
+      <UnreadNotice unread={unread} consequence="their connections are missing below" />
       {connections.length === 0 ? (
         <Notice tone="info" title={`No service connections found for ${account?.userPrincipalName ?? "this account"}.`}>
           <p>

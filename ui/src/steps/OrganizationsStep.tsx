@@ -5,6 +5,7 @@ import { Icon } from "../components/Icon";
 import { Loading } from "../components/Loading";
 import { Notice } from "../components/Notice";
 import { ShortValue } from "../components/ShortValue";
+import { UnreadNotice } from "../components/UnreadNotice";
 import { plural } from "../wizard/selectors";
 import { StepTitle } from "./StepTitle";
 import type { StepProps } from "./types";
@@ -100,23 +101,7 @@ export function OrganizationsStep({ wizard, dispatch, commands, titleId }: StepP
   return (
     <article className="step">
       {title}
-      {failed.length > 0 ? (
-        <Notice tone="warning" title={`Keyless could not read ${plural(failed.length, "organization or tenant", "organizations or tenants")}; the others are listed below.`}>
-          <ul className="plain-list">
-            {failed.map((failure) =>
-              failure.kind === "tenant" ? (
-                <li key={`tenant-${failure.tenantId}`}>
-                  <strong>{failure.home ? `Your tenant ${failure.tenantId}` : `Tenant ${failure.tenantId}`}</strong>: {failure.message}
-                </li>
-              ) : (
-                <li key={`organization-${failure.name}`}>
-                  <strong>{failure.name}</strong>: {failure.message}
-                </li>
-              ),
-            )}
-          </ul>
-        </Notice>
-      ) : null}
+      <UnreadNotice unread={failed} consequence="the others are listed below" />
       {organizations.length === 0 ? (
         <Notice tone="warning" title={`No organizations found for ${account?.userPrincipalName ?? "this account"} in tenant ${account?.tenantId ?? "unknown"}.`}>
           <p>Sign in with an account that belongs to an Azure DevOps organization, or ask an organization's administrator to add you.</p>
