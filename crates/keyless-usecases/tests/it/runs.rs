@@ -11,7 +11,9 @@ use keyless_engine::{
     journal::{CreatedResource, JournalStore, RunJournal, RunStatus},
     progress::SilentReporter,
 };
-use keyless_usecases::{AlreadyConfirmed, Cloud, Confirm, DemoCloud, Method, RunSettings, UseCaseError, runs};
+use keyless_usecases::{
+    AlreadyConfirmed, Cloud, Confirm, Connected, DemoCloud, Method, RunOutcome, RunSettings, UseCaseError, runs,
+};
 
 use crate::support::{SignedIn, fast_demo, sign_in_to, signed_in};
 
@@ -23,20 +25,22 @@ fn settings(world: &SignedIn, store: &JournalStore) -> RunSettings {
     RunSettings { consistency: world.demo.consistency(), ..RunSettings::new(store.clone()) }
 }
 
+/// Applies the onboarding example, already confirmed, with nobody watching the progress.
+async fn apply_onboarding(connected: &Connected, settings: &RunSettings) -> RunOutcome {
+    runs::apply_setup(connected, settings, &onboarding(), &SilentReporter, &AlreadyConfirmed).await.unwrap()
+}
+
+/// Settings whose cancel switch is already on: the run stops before its first step.
+fn cancelled_before_starting(settings: RunSettings) -> RunSettings {
+    RunSettings { cancel: Some(Arc::new(AtomicBool::new(true))), ..settings }
+}
+
 #[tokio::test]
 async fn apply_records_the_clouds_identity_and_completes() {
     let world = signed_in().await;
     let state = tempfile::tempdir().unwrap();
     let store = JournalStore::new(state.path());
-    let outcome = runs::apply_setup(
-        &world.connected,
-        &settings(&world, &store),
-        &onboarding(),
-        &SilentReporter,
-        &AlreadyConfirmed,
-    )
-    .await
-    .unwrap();
+    let outcome = apply_onboarding(&world.connected, &settings(&world, &store)).await;
     assert!(outcome.stopped.is_none(), "{:?}", outcome.stopped);
     assert_eq!(outcome.journal.status, RunStatus::Completed);
     assert_eq!(outcome.journal.cloud_identity, Some(world.connected.cloud.profile.identity()));
@@ -50,9 +54,7 @@ async fn a_run_of_another_cloud_with_the_same_name_is_neither_resumed_nor_rolled
     let state = tempfile::tempdir().unwrap();
     let store = JournalStore::new(state.path());
     // Stopped before its first step: an unfinished run on the first demo cloud.
-    let stopped = RunSettings { cancel: Some(Arc::new(AtomicBool::new(true))), ..settings(&first, &store) };
-    let unfinished =
-        runs::apply_setup(&first.connected, &stopped, &onboarding(), &SilentReporter, &AlreadyConfirmed).await.unwrap();
+    let unfinished = apply_onboarding(&first.connected, &cancelled_before_starting(settings(&first, &store))).await;
     assert!(matches!(unfinished.stopped, Some(keyless_engine::EngineError::Cancelled { .. })));
 
     // A second demo cloud calls itself "Demo" too, but is another cloud.
@@ -72,8 +74,7 @@ async fn a_run_of_another_cloud_with_the_same_name_is_neither_resumed_nor_rolled
         runs::finish_run(&second, &second_settings, &unfinished.journal.run_id, &SilentReporter).await.unwrap_err();
     assert!(matches!(error, UseCaseError::RunOfAnotherCloud { .. }), "{error}");
 
-    let applied =
-        runs::apply_setup(&second, &second_settings, &onboarding(), &SilentReporter, &AlreadyConfirmed).await.unwrap();
+    let applied = apply_onboarding(&second, &second_settings).await;
     assert_ne!(applied.journal.run_id, unfinished.journal.run_id, "the other cloud's run must not be resumed");
     assert_eq!(store.load(&unfinished.journal.run_id).unwrap().status, RunStatus::Failed);
 }
@@ -83,18 +84,8 @@ async fn the_same_cloud_resumes_its_unfinished_run() {
     let world = signed_in().await;
     let state = tempfile::tempdir().unwrap();
     let store = JournalStore::new(state.path());
-    let stopped = RunSettings { cancel: Some(Arc::new(AtomicBool::new(true))), ..settings(&world, &store) };
-    let unfinished =
-        runs::apply_setup(&world.connected, &stopped, &onboarding(), &SilentReporter, &AlreadyConfirmed).await.unwrap();
-    let resumed = runs::apply_setup(
-        &world.connected,
-        &settings(&world, &store),
-        &onboarding(),
-        &SilentReporter,
-        &AlreadyConfirmed,
-    )
-    .await
-    .unwrap();
+    let unfinished = apply_onboarding(&world.connected, &cancelled_before_starting(settings(&world, &store))).await;
+    let resumed = apply_onboarding(&world.connected, &settings(&world, &store)).await;
     assert_eq!(resumed.journal.run_id, unfinished.journal.run_id);
     assert_eq!(resumed.journal.status, RunStatus::Completed);
 }
