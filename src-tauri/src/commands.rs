@@ -7,9 +7,9 @@
 use keyless_desktop::Controller;
 use keyless_ipc::{
     ChooseCloud, ConnectionNameRequest, IdentitySearchRequest, IdentityView, InventoryRequest, InventoryView, IpcError,
-    LocationView, NameCheck, OrganizationList, OrganizationRequest, PlanView, ProgressView, ProjectView,
-    ResourceGroupView, RunRequest, RunSummaryView, RunView, SessionStatus, SetupRequest, SignInEvent, SignInRequest,
-    SubscriptionRequest, SubscriptionView,
+    LocationView, MigrationPlanView, MigrationRequest, NameCheck, OrganizationList, OrganizationRequest, PlanView,
+    ProgressView, ProjectView, ResourceGroupView, RunRequest, RunSummaryView, RunView, SessionStatus, SetupRequest,
+    SignInEvent, SignInRequest, SubscriptionRequest, SubscriptionView,
 };
 use tauri::{
     State,
@@ -154,4 +154,12 @@ pub(crate) async fn take_inventory(
     request: InventoryRequest,
 ) -> Reply<InventoryView> {
     Ok(controller.take_inventory(request).await?)
+}
+
+#[tauri::command]
+pub(crate) async fn plan_migration(
+    controller: State<'_, Controller>,
+    request: MigrationRequest,
+) -> Reply<MigrationPlanView> {
+    Ok(controller.plan_migration(request).await?)
 }

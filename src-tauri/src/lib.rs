@@ -68,6 +68,7 @@ fn shell<R: Runtime>(builder: tauri::Builder<R>, controller: Controller) -> taur
         commands::finish_run,
         commands::list_runs,
         commands::take_inventory,
+        commands::plan_migration,
     ])
 }
 

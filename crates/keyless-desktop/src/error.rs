@@ -23,6 +23,10 @@ pub enum DesktopError {
     UnknownOrganization { organization: String },
     #[error("there is no project '{project}' in {organization}")]
     UnknownProject { organization: String, project: String },
+    #[error("no service connection with id {id} was found in the organizations this account reaches")]
+    UnknownConnection { id: String },
+    #[error("{name} cannot be migrated: its class allows no migration action")]
+    NotMigratable { name: String },
 }
 
 macro_rules! through_use_cases {
@@ -42,7 +46,10 @@ impl DesktopError {
             DesktopError::UseCase(error) => failure_code(error.code()),
             DesktopError::NotSignedIn => IpcErrorCode::SignInRequired,
             DesktopError::Busy(_) => IpcErrorCode::Busy,
-            DesktopError::UnknownOrganization { .. } | DesktopError::UnknownProject { .. } => IpcErrorCode::NotFound,
+            DesktopError::UnknownOrganization { .. }
+            | DesktopError::UnknownProject { .. }
+            | DesktopError::UnknownConnection { .. } => IpcErrorCode::NotFound,
+            DesktopError::NotMigratable { .. } => IpcErrorCode::InvalidInput,
         }
     }
 
@@ -55,6 +62,13 @@ impl DesktopError {
                 "Pick an organization from the list, or sign in with an account that belongs to it.".into()
             }
             DesktopError::UnknownProject { .. } => "Pick a project from the organization's list.".into(),
+            DesktopError::UnknownConnection { .. } => {
+                "It was deleted or moved since the inventory was taken: take the inventory again and choose anew."
+                    .into()
+            }
+            DesktopError::NotMigratable { .. } => {
+                "Leave it out of the choice; the inventory's details say what it needs first.".into()
+            }
         }
     }
 

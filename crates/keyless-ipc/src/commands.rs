@@ -27,6 +27,11 @@ pub const FINISH_RUN: &str = "finish_run";
 pub const LIST_RUNS: &str = "list_runs";
 /// `take_inventory(request) -> InventoryView`: every service connection of the estate, classified.
 pub const TAKE_INVENTORY: &str = "take_inventory";
+/// `plan_migration(request) -> MigrationPlanView`: what migrating the chosen connections would do.
+pub const PLAN_MIGRATION: &str = "plan_migration";
+pub const APPLY_MIGRATION: &str = "apply_migration";
+pub const REVERT_MIGRATION: &str = "revert_migration";
+pub const MIGRATION_RUNS: &str = "migration_runs";
 
 /// Every command the desktop app exposes, in the order the bindings list them.
 pub const ALL: &[&str] = &[
@@ -49,6 +54,10 @@ pub const ALL: &[&str] = &[
     FINISH_RUN,
     LIST_RUNS,
     TAKE_INVENTORY,
+    PLAN_MIGRATION,
+    APPLY_MIGRATION,
+    REVERT_MIGRATION,
+    MIGRATION_RUNS,
 ];
 
 /// The commands that stream events on a channel before their result, and the event type.
@@ -57,6 +66,8 @@ pub const STREAMING: &[(&str, &str)] = &[
     (APPLY_SETUP, "ProgressView"),
     (ROLLBACK_RUN, "ProgressView"),
     (FINISH_RUN, "ProgressView"),
+    (APPLY_MIGRATION, "MigrationProgressView"),
+    (REVERT_MIGRATION, "MigrationProgressView"),
 ];
 
 /// The TypeScript-flavoured signature of `command`, written above it in the generated bindings;
@@ -82,6 +93,14 @@ pub fn signature_of(command: &str) -> &'static str {
         FINISH_RUN => "(request: RunRequest, onProgress: Channel<ProgressView>) => RunView",
         LIST_RUNS => "() => RunSummaryView[]",
         TAKE_INVENTORY => "(request: InventoryRequest) => InventoryView",
+        PLAN_MIGRATION => "(request: MigrationRequest) => MigrationPlanView",
+        APPLY_MIGRATION => {
+            "(request: MigrationRequest, onProgress: Channel<MigrationProgressView>) => MigrationRunView"
+        }
+        REVERT_MIGRATION => {
+            "(request: MigrationRunRequest, onProgress: Channel<MigrationProgressView>) => MigrationRunView"
+        }
+        MIGRATION_RUNS => "() => MigrationRunSummaryView[]",
         _ => "",
     }
 }

@@ -11,6 +11,7 @@ pub mod commands;
 pub mod directory;
 pub mod error;
 pub mod inventory;
+pub mod migration;
 pub mod plan;
 pub mod run;
 pub mod session;
@@ -25,6 +26,13 @@ pub use error::{IpcError, IpcErrorCode};
 pub use inventory::{
     ConnectionClassView, CredentialMatchView, InventoriedConnectionView, InventoryIdentityView, InventoryRequest,
     InventoryView, IssuerKindView, OrphanView,
+};
+pub use migration::{
+    CredentialWriterView, ImpactFindingView, MigratedConnectionView, MigratedOutcomeView, MigrationActionView,
+    MigrationChoiceInput, MigrationCredentialView, MigrationEntryStatusView, MigrationIdentityView, MigrationPlanView,
+    MigrationProgressView, MigrationRefusalView, MigrationRequest, MigrationRunRequest, MigrationRunStatusView,
+    MigrationRunSummaryView, MigrationRunView, MigrationWaveReportView, MigrationWaveView, PlannedMigrationView,
+    SubjectSourceView,
 };
 pub use plan::{PlanCountsView, PlanView, PlannedIdentityView, StepActionView, StepView};
 pub use run::{

@@ -615,6 +615,230 @@ certificateExpiries: Array<string>, orphan: OrphanView | null, };
 export type OrphanView = "noServicePrincipal" | "identityGone";
 
 /**
+ * `plan_migration(request)` and `apply_migration(request, onProgress)`: the connections chosen
+ * in the inventory, each migrated with the default action its class allows.
+ */
+export type MigrationRequest = { connections: Array<MigrationChoiceInput>, 
+/**
+ * How many connections one wave migrates; 10 when absent.
+ */
+waveSize?: number | null, };
+
+/**
+ * One chosen connection.
+ */
+export type MigrationChoiceInput = { 
+/**
+ * The service connection id, as the inventory listed it.
+ */
+id: string, 
+/**
+ * Blocking impact findings accepted one by one, by their location.
+ */
+acceptedFindings: Array<string>, };
+
+/**
+ * What migrating the chosen connections would do; nothing has changed yet.
+ */
+export type MigrationPlanView = { 
+/**
+ * Every chosen connection, in the order of the migration file.
+ */
+entries: Array<PlannedMigrationView>, waves: Array<MigrationWaveView>, waveSize: number, 
+/**
+ * Organizations or projects that could not be read; their entries are refused.
+ */
+unread: Array<FailedLookup>, };
+
+/**
+ * Connections migrated together; the next wave starts when this one is verified.
+ */
+export type MigrationWaveView = { 
+/**
+ * From 1.
+ */
+number: number, 
+/**
+ * The ids of its connections.
+ */
+connectionIds: Array<string>, };
+
+/**
+ * One chosen connection, planned.
+ */
+export type PlannedMigrationView = { organization: string, project: string, name: string, id: string, action: MigrationActionView, status: MigrationEntryStatusView, refusal: MigrationRefusalView | null, 
+/**
+ * The replacement connection's name.
+ */
+newConnection: string | null, credential: MigrationCredentialView | null, identity: MigrationIdentityView | null, allPipelines: boolean, authorizedPipelines: Array<number>, 
+/**
+ * True once the pipelines that use it were read for impact findings.
+ */
+pipelinesRead: boolean, findings: Array<ImpactFindingView>, 
+/**
+ * Warnings and explanations a person should read.
+ */
+notes: Array<string>, 
+/**
+ * From 1; `null` when the entry does not run.
+ */
+wave: number | null, };
+
+/**
+ * How a connection moves to workload identity federation.
+ */
+export type MigrationActionView = "convertInPlace" | "switchIssuer" | "replaceWithAzureDevopsConnection" | "skip";
+
+/**
+ * Whether an entry can run.
+ */
+export type MigrationEntryStatusView = "ready" | "handOff" | "refused" | "blocked" | "skipped";
+
+/**
+ * Why an entry cannot run and what to change.
+ */
+export type MigrationRefusalView = { problem: string, help: string, };
+
+/**
+ * The federated credential the migration adds.
+ */
+export type MigrationCredentialView = { issuer: string, subject: string | null, subjectSource: SubjectSourceView, writtenBy: CredentialWriterView, };
+
+/**
+ * Where the credential's subject comes from.
+ */
+export type SubjectSourceView = "expected" | "assignedByAzureDevOps" | "notKnown";
+
+/**
+ * Who writes the federated credential.
+ */
+export type CredentialWriterView = "keyless" | "azureDevOps" | "identityOwner" | "notKnown";
+
+/**
+ * The identity that receives the credential, and its count against the cap.
+ */
+export type MigrationIdentityView = { clientId: string | null, displayName: string | null, 
+/**
+ * A new identity the migration creates.
+ */
+new: boolean, credentialsNow: number | null, 
+/**
+ * After this entry and every earlier one on the same identity.
+ */
+credentialsAfter: number | null, 
+/**
+ * Federated credentials an identity may have (20).
+ */
+cap: number, };
+
+/**
+ * Something in a pipeline that would break, or might, once the connection moves.
+ */
+export type ImpactFindingView = { 
+/**
+ * The pipeline's name, when known.
+ */
+pipeline: string | null, 
+/**
+ * Where in the pipeline; also the key that accepts the finding.
+ */
+location: string, task: string | null, 
+/**
+ * What to change, in one or two sentences.
+ */
+advice: string, 
+/**
+ * The pipeline would fail after the migration unless this is changed or accepted.
+ */
+blocking: boolean, 
+/**
+ * Accepted in the request, so it no longer blocks.
+ */
+accepted: boolean, };
+
+/**
+ * `apply_migration` streams this: each engine event with the wave it belongs to.
+ */
+export type MigrationProgressView = { 
+/**
+ * From 1; `null` for events of the whole run.
+ */
+wave: number | null, progress: ProgressView, };
+
+/**
+ * `revert_migration(request, onProgress)`.
+ */
+export type MigrationRunRequest = { runId: string, };
+
+/**
+ * Where a migration run ended (or stands), wave by wave.
+ */
+export type MigrationRunView = { runId: string, status: MigrationRunStatusView, waves: Array<MigrationWaveReportView>, 
+/**
+ * Until when Azure DevOps lets converted connections go back to their secret, RFC 3339;
+ * `null` when nothing can be reverted.
+ */
+revertUntil: string | null, 
+/**
+ * Why the run stopped when it did not finish; `null` otherwise.
+ */
+error: IpcError | null, 
+/**
+ * The whole report for people (save as .md).
+ */
+markdown: string, 
+/**
+ * The whole report for tools (save as .json).
+ */
+json: string, };
+
+export type MigrationRunStatusView = "completed" | "waitingForHandOff" | "failed" | "reverted" | "running";
+
+/**
+ * One wave of a migration run's report.
+ */
+export type MigrationWaveReportView = { number: number, 
+/**
+ * True once every connection of the wave was verified (or handed off).
+ */
+verified: boolean, connections: Array<MigratedConnectionView>, };
+
+/**
+ * One connection of a migration run's report.
+ */
+export type MigratedConnectionView = { 
+/**
+ * "organization/project/name".
+ */
+key: string, id: string, action: MigrationActionView, outcome: MigratedOutcomeView, 
+/**
+ * What changed, one sentence each.
+ */
+changes: Array<string>, 
+/**
+ * Why it was skipped or failed.
+ */
+reason: string | null, 
+/**
+ * What the admin should do next, one sentence each.
+ */
+next: Array<string>, issuer: string | null, subject: string | null, };
+
+/**
+ * What became of one connection.
+ */
+export type MigratedOutcomeView = "migrated" | "handedOff" | "skipped" | "failed" | "notStarted" | "reverted";
+
+/**
+ * One migration run of the journal.
+ */
+export type MigrationRunSummaryView = { runId: string, 
+/**
+ * When it started, RFC 3339.
+ */
+started: string, status: MigrationRunStatusView, connections: number, revertUntil: string | null, };
+
+/**
  * A failed command: what happened, what to do next, and the service's request id when a
  * service answered.
  */
@@ -680,6 +904,14 @@ export const COMMANDS = {
   listRuns: "list_runs",
   /** `(request: InventoryRequest) => InventoryView` */
   takeInventory: "take_inventory",
+  /** `(request: MigrationRequest) => MigrationPlanView` */
+  planMigration: "plan_migration",
+  /** `(request: MigrationRequest, onProgress: Channel<MigrationProgressView>) => MigrationRunView` */
+  applyMigration: "apply_migration",
+  /** `(request: MigrationRunRequest, onProgress: Channel<MigrationProgressView>) => MigrationRunView` */
+  revertMigration: "revert_migration",
+  /** `() => MigrationRunSummaryView[]` */
+  migrationRuns: "migration_runs",
 } as const;
 
 /** The commands that stream events before their result, with the event type each streams. */
@@ -688,4 +920,6 @@ export const STREAMING_COMMANDS = {
   apply_setup: "ProgressView",
   rollback_run: "ProgressView",
   finish_run: "ProgressView",
+  apply_migration: "MigrationProgressView",
+  revert_migration: "MigrationProgressView",
 } as const;

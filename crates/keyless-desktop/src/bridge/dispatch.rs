@@ -85,6 +85,10 @@ pub async fn dispatch(controller: Arc<Controller>, command: &str, body: Bytes) -
             Ok(request) => reply(c.take_inventory(request).await),
             Err(refused) => error_response(refused),
         },
+        commands::PLAN_MIGRATION => match request(&body) {
+            Ok(request) => reply(c.plan_migration(request).await),
+            Err(refused) => error_response(refused),
+        },
         unknown => error_response(IpcError::new(
             IpcErrorCode::NotFound,
             format!("there is no command '{unknown}'"),

@@ -3,6 +3,7 @@
 
 mod bridge;
 mod inventory;
+mod migration;
 mod pickers;
 mod runs;
 mod session;
