@@ -6,6 +6,7 @@
 //! `X-TFS-FedAuthRedirect: Suppress` (the transport adds it). Nothing here retries for
 //! replication.
 
+mod definitions;
 mod endpoints;
 mod entitlements;
 mod identities;
@@ -17,6 +18,7 @@ use keyless_core::{Guid, InputError};
 use reqwest::Method;
 use serde::{Deserialize, Serialize};
 
+pub use definitions::{GitItem, GitRepository, PipelineConfiguration, PipelineDetails, PipelineRepository};
 pub use endpoints::{
     EndpointAuthorization, EndpointExecution, EndpointExecutionData, EndpointExecutionDefinition, EndpointFilter,
     EndpointProjectReference, ProjectReference, ServiceEndpoint, TestConnectionResult,

@@ -74,6 +74,29 @@ pub enum FindingKind {
     PassedToTemplate { template: String },
 }
 
+/// What the impact check found for one connection across the pipelines that may use it.
+/// In `Checked`, each finding's `location` starts with the pipeline's name (`shop-assets: steps[0]`),
+/// which is also how a migration file's `override_blocking` names it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "camelCase", rename_all_fields = "camelCase")]
+pub enum ConnectionImpact {
+    /// Every pipeline that may use the connection was read; no finding means nothing breaks.
+    Checked { findings: Vec<Finding> },
+    /// At least one of those pipelines could not be read, so no verdict is claimed.
+    NotRead { reason: String },
+}
+
+impl ConnectionImpact {
+    /// The findings that would break a pipeline, when the pipelines were read.
+    pub fn blocking(&self) -> impl Iterator<Item = &Finding> {
+        let findings = match self {
+            ConnectionImpact::Checked { findings } => findings.as_slice(),
+            ConnectionImpact::NotRead { .. } => &[],
+        };
+        findings.iter().filter(|finding| finding.blocking)
+    }
+}
+
 /// Why pipeline text could not be analysed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ImpactError {

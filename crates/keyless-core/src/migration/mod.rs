@@ -8,6 +8,7 @@
 pub mod draft;
 pub mod planner;
 mod render;
+pub mod yaml_patch;
 
 use std::collections::BTreeSet;
 
@@ -19,6 +20,7 @@ pub use planner::{
     PlannedMigration, Refusal, SubjectSource, Wave, action_allowed_for, plan_migration,
 };
 pub use render::render_migration_plan;
+pub use yaml_patch::{ConnectionRewrite, rename_connection_inputs, unified_patch};
 
 use crate::{Guid, InputError, names, setup::IdentitySpec};
 
