@@ -1,12 +1,24 @@
 //! The doctor: explains failures users paste (a pipeline log, a TestConnection message) with
-//! their cause, the evidence in the text and the fix.
+//! their cause, the evidence in the text and the fix; diagnoses connections against live
+//! state (`live`, `checks`); and repairs what Keyless can through a planned run (`fix`).
 //!
-//! This module reads the text only; it does not look at the live state in Azure and changes
-//! nothing. What each code means comes from `keyless_azure::behaviour`, the one table.
+//! The pasted-log path reads the text only; the live path reads Azure and changes nothing; only
+//! `fix::apply_fix` changes anything, as an ordinary run that can be rolled back. What each code
+//! means comes from `keyless_azure::behaviour`, the one table.
 
+pub mod checks;
 pub mod explain;
 mod facts;
+pub mod fix;
+pub mod live;
 pub mod pasted_log;
+
+pub use checks::{Finding, FindingCode, Severity};
+pub use fix::{FixPlan, apply_fix, fix_plan};
+pub use live::{
+    ConnectionDiagnosis, DoctorSummary, DoctorTarget, LiveDiagnosis, PastedLogLiveDiagnosis, UnreadNote, diagnose,
+    diagnose_pasted_log_live,
+};
 
 use serde::Serialize;
 
