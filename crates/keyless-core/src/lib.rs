@@ -10,6 +10,7 @@ pub mod migration;
 pub mod names;
 pub mod observed;
 pub mod plan;
+pub mod preflight;
 pub mod setup;
 pub mod validation;
 

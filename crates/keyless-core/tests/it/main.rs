@@ -5,4 +5,5 @@ mod impact;
 mod inventory;
 mod migration;
 mod plan;
+mod preflight;
 mod setup_file;
