@@ -2,6 +2,7 @@
 //! profiles. Pure data and rules; this crate does no IO, no async and no HTTP.
 
 pub mod cloud;
+pub mod export;
 pub mod federation;
 pub mod ids;
 pub mod impact;

@@ -1,5 +1,6 @@
 //! Integration tests of keyless-core: planning over many setups and states, snapshot-tested.
 
+mod export;
 mod fixtures;
 mod impact;
 mod inventory;
