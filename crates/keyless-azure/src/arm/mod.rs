@@ -6,6 +6,7 @@
 //! Nothing here retries for replication; the engine decides where to wait.
 
 mod identities;
+mod permissions;
 mod roles;
 
 use keyless_core::Guid;
@@ -13,6 +14,7 @@ use reqwest::Method;
 use serde::{Deserialize, Serialize};
 
 pub use identities::{ManagedIdentity, ManagedIdentityFic, ManagedIdentityProperties, PutOutcome};
+pub use permissions::PERMISSIONS_API;
 pub use roles::{ArmScope, RoleAssignment, RoleAssignmentOutcome, builtin_roles, role_assignment_name};
 
 use crate::client::Endpoint;

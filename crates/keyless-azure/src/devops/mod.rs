@@ -10,6 +10,7 @@ mod definitions;
 mod endpoints;
 mod entitlements;
 mod identities;
+mod permissions;
 mod pipelines;
 pub mod wif_connections;
 
@@ -28,6 +29,9 @@ pub use entitlements::{
     ServicePrincipalRef,
 };
 pub use identities::{GraphGroup, GraphServicePrincipal};
+pub use permissions::{
+    COLLECTION_GENERIC_WRITE, COLLECTION_NAMESPACE, ENDPOINT_ADMINISTER, ENDPOINT_CREATE, SERVICE_ENDPOINTS_NAMESPACE,
+};
 pub use pipelines::{Pipeline, PipelinePermission, PipelinePermissions};
 
 use crate::client::{Endpoint, not_found_as_none};

@@ -6,12 +6,14 @@
 
 mod applications;
 mod fics;
+mod permissions;
 
 use keyless_core::Guid;
 use serde::{Deserialize, Serialize};
 
 pub use applications::{AppCredential, Application, NewApplication, ServicePrincipal, SignInAudience};
 pub use fics::{AppRef, FederatedCredential, NewFederatedCredential, UpsertOutcome};
+pub use permissions::{AuthorizationPolicy, DefaultUserRolePermissions};
 
 use crate::client::Endpoint;
 use crate::error::AzureError;
