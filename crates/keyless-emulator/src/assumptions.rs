@@ -146,6 +146,28 @@
 //!     client-assertion exchange to delay.
 //! 47. **Jitter**: each delay of 40-42 and 46 (and of app FICs) is stretched by
 //!     `delay_jitter` times a fraction fixed by the seed, the kind of delay and the object's id.
+//! 48. **An app registration without a service principal in the connection's tenant**: token
+//!     exchange answers [`missing_service_principal_message`] (AADSTS7000229) before looking
+//!     at credentials or secrets; the documented message, the order is assumed.
+//! 49. **Broken scenarios** (`scenario::broken`): an identity "gone" is an app registration
+//!     moved to another tenant without a service principal in the connection's, which token
+//!     exchange answers like a deleted one (AADSTS700016); a mismatched audience answers
+//!     AADSTS70021 as any unmatched assertion does.
+//! 60. **Authorization policy as one user sees it**: `allowedToCreateApps` is the tenant's
+//!     `users_can_register_apps`, except that a scenario user whose `can_register_apps` is
+//!     `false` sees `false` in their home tenant ([`policy_allows_app_registration`]); the
+//!     scenario's per-user override stands for a tenant setting that excludes them.
+//! 61. **Directory roles of a scenario user** ([`directory_roles_of`]): `app_admin` holds Cloud
+//!     Application Administrator in every tenant the user is in; `can_register_apps = true`
+//!     holds Application Developer in the home tenant. No other role is listed.
+//! 62. **ARM `permissions`** at a scope lists one entry per role the caller holds there or
+//!     above, with that built-in role's actions and notActions; api-versions 2015-07-01,
+//!     2018-01-01-preview and 2022-04-01.
+//! 63. **Azure DevOps `_apis/permissions/{namespace}/{bits}`** answers one boolean per token
+//!     in `tokens` (comma separated; the namespace root when absent), `alwaysAllow` or not:
+//!     Collection bits are held by Project Collection Administrators (`admin`), read (1) by
+//!     everyone; ServiceEndpoints Create (4) and Administer (2) by `admin` and `member`, its
+//!     other bits by every member of the organization; other namespaces answer `false`.
 
 /// `workloadIdentityFederationIssuerType` of Entra-issuer connections (observed).
 pub const ISSUER_TYPE_ENTRA: &str = "EntraID";
@@ -223,6 +245,12 @@ pub fn workload_identity_user_not_member_message(tenant: keyless_core::Guid, pri
     )
 }
 
+pub fn missing_service_principal_message(client_id: keyless_core::Guid, tenant: keyless_core::Guid) -> String {
+    format!(
+        "AADSTS7000229: The client application {client_id} is missing service principal in the tenant {tenant}. See instructions here: https://go.microsoft.com/fwlink/?linkid=2225119"
+    )
+}
+
 pub fn test_connection_failure(inner: &str) -> String {
     format!("Failed to obtain the Json Web Token(JWT) using service principal client ID. Exception Message: {inner}")
 }
@@ -235,4 +263,47 @@ pub fn endpoint_create_denied_message(project: &str) -> String {
     format!(
         "Access denied. You need the Creator or Administrator role on service connections in project '{project}' to create a service connection."
     )
+}
+
+/// A directory role a scenario user holds (assumption 61).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DirectoryRoleGrant {
+    pub display_name: &'static str,
+    pub template_id: keyless_core::Guid,
+    pub description: &'static str,
+}
+
+const CLOUD_APPLICATION_ADMINISTRATOR: DirectoryRoleGrant = DirectoryRoleGrant {
+    display_name: "Cloud Application Administrator",
+    template_id: keyless_core::preflight::CLOUD_APPLICATION_ADMINISTRATOR,
+    description: "Can create and manage all aspects of app registrations and enterprise apps except App Proxy.",
+};
+
+const APPLICATION_DEVELOPER: DirectoryRoleGrant = DirectoryRoleGrant {
+    display_name: "Application Developer",
+    template_id: keyless_core::preflight::APPLICATION_DEVELOPER,
+    description: "Can create application registrations independent of the 'Users can register applications' setting.",
+};
+
+pub fn directory_roles_of(user: &crate::state::User, tenant: keyless_core::Guid) -> Vec<DirectoryRoleGrant> {
+    let mut roles = vec![];
+    if user.app_admin {
+        roles.push(CLOUD_APPLICATION_ADMINISTRATOR);
+    }
+    if tenant == user.home_tenant && user.can_register_apps == Some(true) {
+        roles.push(APPLICATION_DEVELOPER);
+    }
+    roles
+}
+
+/// `defaultUserRolePermissions.allowedToCreateApps` as `user` reads it (assumption 60).
+pub fn policy_allows_app_registration(
+    world: &crate::state::World,
+    user: &crate::state::User,
+    tenant: keyless_core::Guid,
+) -> bool {
+    if tenant == user.home_tenant && user.can_register_apps == Some(false) {
+        return false;
+    }
+    world.tenant(tenant).is_some_and(|t| t.users_can_register_apps)
 }

@@ -18,7 +18,7 @@ use serde_json::{Value, json};
 use super::{Caller, endpoints::target_organization, versions, wrapped_error};
 use crate::{
     arm::{any_role_at_or_below_where, roles_at_where},
-    assumptions::{no_fic_message, test_connection_failure},
+    assumptions::{missing_service_principal_message, no_fic_message, test_connection_failure},
     catalog::team_project_uri,
     http::{self, Call},
     propagation::PropagationKind,
@@ -132,6 +132,9 @@ fn evaluate(em: &Emulator, w: &World, e: &ServiceEndpoint) -> Result<Value, Serv
                     "AADSTS700016: Application with identifier '{client_id}' was not found in the directory '{tenant_name}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant."
                 )));
             };
+            if identity.principal.is_none() {
+                return refuse(test_connection_failure(&missing_service_principal_message(client_id, tenant)));
+            }
             if e.scheme == "WorkloadIdentityFederation" {
                 token_exchange(em, w, e, client_id, &identity).map_err(|m| test_connection_failure(&m.0))?;
             } else {

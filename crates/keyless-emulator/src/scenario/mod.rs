@@ -4,6 +4,7 @@
 //! Loading a scenario does not touch the live state; `crate::state` builds the state from a
 //! checked scenario, and `/_emulator/reset` rebuilds it from the same value.
 
+pub mod broken;
 mod model;
 mod validate;
 
