@@ -8,6 +8,7 @@
 
 mod identities;
 mod locations;
+mod permissions;
 mod roles;
 mod scope;
 
@@ -68,6 +69,9 @@ async fn route(em: &Emulator, call: &Call) -> Response {
     let segs = call.lower_from(0);
     let s: Vec<&str> = segs.iter().map(String::as_str).collect();
     if let Some(i) = s.windows(2).position(|w| w == ["providers", "microsoft.authorization"]) {
+        if s.get(i + 2) == Some(&"permissions") {
+            return permissions::route(em, call, &caller, i);
+        }
         return roles::route(em, call, &caller, i);
     }
     if s.len() >= 6 && s[0] == "subscriptions" && s[4] == "providers" && s[5] == "microsoft.managedidentity"

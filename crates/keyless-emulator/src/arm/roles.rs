@@ -121,22 +121,7 @@ fn definition_id(scope_text: &str, role: Guid) -> String {
 
 fn definition_json(scope_text: &str, id: Guid) -> Value {
     let (name, _, description) = BUILT_IN_ROLES.iter().find(|(_, g, _)| *g == id).copied().unwrap_or(("", id, ""));
-    let (actions, not_actions): (Vec<&str>, Vec<&str>) = match name {
-        "Owner" => (vec!["*"], vec![]),
-        "Contributor" => (
-            vec!["*"],
-            vec![
-                "Microsoft.Authorization/*/Delete",
-                "Microsoft.Authorization/*/Write",
-                "Microsoft.Authorization/elevateAccess/Action",
-                "Microsoft.Blueprint/blueprintAssignments/write",
-                "Microsoft.Blueprint/blueprintAssignments/delete",
-                "Microsoft.Compute/galleries/share/action",
-            ],
-        ),
-        "User Access Administrator" => (vec!["*/read", "Microsoft.Authorization/*", "Microsoft.Support/*"], vec![]),
-        _ => (vec!["*/read"], vec![]),
-    };
+    let (actions, not_actions) = role_actions(name);
     json!({
         "id": definition_id(scope_text, id),
         "name": id.to_string(),
@@ -153,6 +138,26 @@ fn definition_json(scope_text: &str, id: Guid) -> Value {
             "updatedBy": null,
         },
     })
+}
+
+/// The actions and notActions of a built-in role (also what `permissions` answers).
+pub(super) fn role_actions(name: &str) -> (Vec<&'static str>, Vec<&'static str>) {
+    match name {
+        "Owner" => (vec!["*"], vec![]),
+        "Contributor" => (
+            vec!["*"],
+            vec![
+                "Microsoft.Authorization/*/Delete",
+                "Microsoft.Authorization/*/Write",
+                "Microsoft.Authorization/elevateAccess/Action",
+                "Microsoft.Blueprint/blueprintAssignments/write",
+                "Microsoft.Blueprint/blueprintAssignments/delete",
+                "Microsoft.Compute/galleries/share/action",
+            ],
+        ),
+        "User Access Administrator" => (vec!["*/read", "Microsoft.Authorization/*", "Microsoft.Support/*"], vec![]),
+        _ => (vec!["*/read"], vec![]),
+    }
 }
 
 fn assignment_json(em: &Emulator, a: &RoleAssignment) -> Value {

@@ -10,6 +10,7 @@ mod core;
 mod endpoints;
 mod entitlements;
 mod identities;
+mod permissions;
 mod pipelines;
 mod test_connection;
 mod versions;
@@ -202,6 +203,7 @@ async fn route(em: &Emulator, call: &Call, host: Host, caller: &Caller) -> Respo
             if s.first() == Some(&"_apis") {
                 return match s.get(1).copied() {
                     Some("serviceendpoint") => endpoints::route_org(em, call, caller, &s),
+                    Some("permissions") => permissions::route(em, call, caller, &s),
                     _ => core::route_org(em, call, caller, &s),
                 };
             }

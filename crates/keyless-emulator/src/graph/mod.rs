@@ -8,6 +8,7 @@
 mod applications;
 mod fics;
 mod odata;
+mod policies;
 mod service_principals;
 
 use std::sync::Arc;
@@ -58,6 +59,8 @@ fn route(em: &Emulator, call: &Call) -> Response {
     let (set, key) = odata::split_key(rest.first().copied().unwrap_or_default());
     match set.to_ascii_lowercase().as_str() {
         "me" if rest.len() == 1 && call.method == Method::GET => me(em, &caller),
+        "me" if rest.len() > 1 => policies::route_me(em, call, &caller, &rest[1..]),
+        "policies" => policies::route_policies(em, call, &caller, &rest[1..]),
         "organization" if rest.len() == 1 && call.method == Method::GET => organization(em, &caller),
         "applications" => applications::route(em, call, &caller, key, &rest[1..]),
         "serviceprincipals" => service_principals::route(em, call, &caller, key, &rest[1..]),

@@ -8,6 +8,7 @@ mod endpoints;
 mod entra;
 mod graph;
 mod membership;
+mod preflight_reads;
 mod propagation;
 mod support;
 mod tidy;
