@@ -7,6 +7,9 @@ import { Loading } from "./components/Loading";
 import { StepRail } from "./components/StepRail";
 import type { Backend } from "./ipc/backend";
 import { InventoryScreen } from "./migrate/InventoryScreen";
+import { MigrationApplyScreen } from "./migrate/MigrationApplyScreen";
+import { MigrationReportScreen } from "./migrate/MigrationReportScreen";
+import { PlanScreen } from "./migrate/PlanScreen";
 import { AccessStep } from "./steps/AccessStep";
 import { ApplyStep } from "./steps/ApplyStep";
 import { ConnectionsStep } from "./steps/ConnectionsStep";
@@ -36,6 +39,9 @@ const SCREENS: Record<StepId, (props: StepProps) => ReactElement | null> = {
   apply: ApplyStep,
   done: DoneStep,
   inventory: InventoryScreen,
+  migrationPlan: PlanScreen,
+  migrationApply: MigrationApplyScreen,
+  migrationReport: MigrationReportScreen,
 };
 
 export function App({ backend }: { backend: Backend }) {
@@ -90,6 +96,13 @@ export function App({ backend }: { backend: Backend }) {
         return;
       case "newSetup":
         dispatch({ type: "newSetupRequested" });
+        return;
+      case "applyMigration":
+        void commands.applyMigration(wizard);
+        return;
+      case "inventoryAgain":
+        dispatch({ type: "loadRetried", load: { kind: "inventory" } });
+        dispatch({ type: "stepSelected", step: "inventory" });
         return;
       case "none":
         return;

@@ -12,6 +12,7 @@ import "./content.css";
 import "./forms.css";
 import "./runs.css";
 import "./inventory.css";
+import "./migrate.css";
 
 async function chooseBackend(): Promise<Backend> {
   if (runningInTauri() || "__TAURI_INTERNALS__" in window) return tauriBackend;

@@ -9,6 +9,12 @@ import type {
   IpcError,
   IpcErrorCode,
   LocationView,
+  MigrationPlanView,
+  MigrationProgressView,
+  MigrationRequest,
+  MigrationRunRequest,
+  MigrationRunSummaryView,
+  MigrationRunView,
   NameCheck,
   OrganizationList,
   OrganizationRequest,
@@ -58,6 +64,14 @@ export interface Backend {
   listRuns(): Promise<RunSummaryView[]>;
   /** Every service connection of the organizations, classified by what migrating it takes; changes nothing. */
   takeInventory(request: InventoryRequest): Promise<InventoryView>;
+  /** What migrating the chosen connections would do, wave by wave; changes nothing. */
+  planMigration(request: MigrationRequest): Promise<MigrationPlanView>;
+  /** Migrates the chosen connections wave by wave, resuming an unfinished migration of the same choice; streams progress. */
+  applyMigration(request: MigrationRequest, onProgress: (event: MigrationProgressView) => void): Promise<MigrationRunView>;
+  /** Puts the run's converted connections back on their secrets, within Azure DevOps' 7-day window. */
+  revertMigration(request: MigrationRunRequest, onProgress: (event: MigrationProgressView) => void): Promise<MigrationRunView>;
+  /** The migrations recorded on this machine, newest first. */
+  migrationRuns(): Promise<MigrationRunSummaryView[]>;
 }
 
 /** A failed backend call; `error` is what the desktop command returned. */

@@ -1,7 +1,7 @@
 // The Backend over the loopback browser bridge (keyless-browser-bridge): POST /ipc/{command}, streams as NDJSON,
 // every request carrying the token the bridge printed in its URL.
 import { type Backend, BackendError, isIpcError, toIpcError } from "./backend";
-import { COMMANDS, type IpcError, type ProgressView, type SignInEvent } from "./bindings";
+import { COMMANDS, type IpcError, type MigrationProgressView, type ProgressView, type SignInEvent } from "./bindings";
 
 type Fetch = typeof fetch;
 
@@ -137,6 +137,12 @@ export class HttpBackend implements Backend {
     this.streaming<Awaited<ReturnType<Backend["finishRun"]>>, ProgressView>(COMMANDS.finishRun, request, onProgress);
   listRuns: Backend["listRuns"] = () => this.call(COMMANDS.listRuns);
   takeInventory: Backend["takeInventory"] = (request) => this.call(COMMANDS.takeInventory, request);
+  planMigration: Backend["planMigration"] = (request) => this.call(COMMANDS.planMigration, request);
+  applyMigration: Backend["applyMigration"] = (request, onProgress) =>
+    this.streaming<Awaited<ReturnType<Backend["applyMigration"]>>, MigrationProgressView>(COMMANDS.applyMigration, request, onProgress);
+  revertMigration: Backend["revertMigration"] = (request, onProgress) =>
+    this.streaming<Awaited<ReturnType<Backend["revertMigration"]>>, MigrationProgressView>(COMMANDS.revertMigration, request, onProgress);
+  migrationRuns: Backend["migrationRuns"] = () => this.call(COMMANDS.migrationRuns);
 }
 
 /**

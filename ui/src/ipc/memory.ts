@@ -9,6 +9,12 @@ import type {
   InventoryView,
   IpcError,
   LocationView,
+  MigrationPlanView,
+  MigrationProgressView,
+  MigrationRequest,
+  MigrationRunRequest,
+  MigrationRunSummaryView,
+  MigrationRunView,
   NameCheck,
   OrganizationList,
   OrganizationRequest,
@@ -30,6 +36,7 @@ import type {
   SubscriptionView,
 } from "./bindings";
 import { inventoryAt } from "./memoryInventory";
+import { type MemoryMigration, migrationPlanFor, migrationRunView, runMigration } from "./memoryMigration";
 import { connectionKey, connectionReport, existingIdentity, handOffFor, planFor, projectExists } from "./memoryPlanner";
 import {
   AZURE_SIGNED_IN,
@@ -63,6 +70,8 @@ export interface MemoryScenario {
   inventory?: "all" | "partial" | "empty";
   /** How long taking the inventory takes. */
   inventoryDelayMs?: number;
+  /** The first migration step whose id starts with this fails once; migrating again resumes and succeeds. */
+  failMigrationStepOnce?: string;
 }
 
 interface Run {
@@ -91,6 +100,8 @@ export class MemoryBackend implements Backend {
   private applyCancelled = false;
   private readonly runs: Run[] = [];
   private failedOnce = false;
+  private readonly migrations: MemoryMigration[] = [];
+  private migrationFailedOnce = false;
 
   constructor(scenario: MemoryScenario = { session: DEMO_SIGNED_OUT }) {
     this.scenario = scenario;
@@ -420,6 +431,73 @@ export class MemoryBackend implements Backend {
     }
   }
 
+  async planMigration(request: MigrationRequest): Promise<MigrationPlanView> {
+    this.requireAccount();
+    return this.answer(this.migrationPlan(request));
+  }
+
+  private migrationPlan(request: MigrationRequest): MigrationPlanView {
+    try {
+      return migrationPlanFor(inventoryAt(Date.now()).connections, request);
+    } catch {
+      throw new BackendError({
+        code: "notFound",
+        message: "A chosen connection was not found in the organizations this account reaches.",
+        help: "It was deleted or moved since the inventory was taken: take the inventory again and choose anew.",
+      });
+    }
+  }
+
+  async applyMigration(request: MigrationRequest, onProgress: (event: MigrationProgressView) => void): Promise<MigrationRunView> {
+    this.requireAccount();
+    if (this.scenario.failure) throw new BackendError(this.scenario.failure);
+    const requestKey = JSON.stringify(request.connections);
+    let migration = this.migrations.find((candidate) => candidate.requestKey === requestKey && candidate.status === "failed");
+    if (!migration) {
+      migration = {
+        runId: `migration-${String(this.migrations.length + 1).padStart(4, "0")}`,
+        requestKey,
+        plan: this.migrationPlan(request),
+        started: new Date().toISOString(),
+        done: new Set(),
+        status: "running",
+      };
+      this.migrations.push(migration);
+    }
+    const failOnce = this.scenario.failMigrationStepOnce ?? null;
+    const fail = failOnce !== null && !this.migrationFailedOnce ? failOnce : null;
+    if (fail !== null) this.migrationFailedOnce = true;
+    return structuredClone(await runMigration(migration, onProgress, () => sleep(this.scenario.stepDelayMs ?? 0), fail));
+  }
+
+  async revertMigration(request: MigrationRunRequest, onProgress: (event: MigrationProgressView) => void): Promise<MigrationRunView> {
+    this.requireAccount();
+    const migration = this.migrations.find((candidate) => candidate.runId === request.runId);
+    if (!migration) {
+      throw new BackendError({ code: "notFound", message: `There is no migration ${request.runId} on this machine.`, help: "Choose a migration from the list." });
+    }
+    onProgress({ wave: null, progress: { event: "runStarted", runId: migration.runId, totalSteps: migration.done.size, resumed: false } });
+    for (const id of migration.done) {
+      await sleep(this.scenario.stepDelayMs ?? 0);
+      const entry = migration.plan.entries.find((candidate) => candidate.id === id);
+      const stepId = `revert/${id}`;
+      onProgress({ wave: entry?.wave ?? null, progress: { event: "stepStarted", stepId, title: `Put ${entry?.name ?? id} back on its secret` } });
+      onProgress({ wave: entry?.wave ?? null, progress: { event: "stepFinished", stepId, outcome: "updated", detail: "", elapsedMs: 80 } });
+    }
+    migration.status = "reverted";
+    onProgress({ wave: null, progress: { event: "runFinished", runId: migration.runId, succeeded: true, done: migration.done.size, failed: 0, remaining: 0 } });
+    return structuredClone(migrationRunView(migration, null));
+  }
+
+  async migrationRuns(): Promise<MigrationRunSummaryView[]> {
+    return this.answer(
+      this.migrations.map((migration) => {
+        const view = migrationRunView(migration, null);
+        return { runId: migration.runId, started: migration.started, status: migration.status, connections: migration.done.size, revertUntil: view.revertUntil };
+      }),
+    );
+  }
+
   private findRun(runId: string): Run {
     const run = this.runs.find((candidate) => candidate.runId === runId);
     if (!run) {
@@ -460,5 +538,6 @@ export function scenarioFromQuery(search: string): MemoryScenario {
   const inventory = query.get("inventory");
   if (inventory === "partial" || inventory === "empty") scenario.inventory = inventory;
   if (query.get("apply") === "fail-once") scenario.failStepOnce = "fic/";
+  if (query.get("migrate") === "fail-once") scenario.failMigrationStepOnce = "verify/";
   return scenario;
 }

@@ -2,7 +2,7 @@
 import { Channel, invoke, isTauri } from "@tauri-apps/api/core";
 
 import { type Backend, BackendError, toIpcError } from "./backend";
-import { COMMANDS, type ProgressView, type SignInEvent } from "./bindings";
+import { COMMANDS, type MigrationProgressView, type ProgressView, type SignInEvent } from "./bindings";
 
 /** True inside the Keyless window, false in a plain browser. */
 export function runningInTauri(): boolean {
@@ -47,4 +47,10 @@ export const tauriBackend: Backend = {
   finishRun: (request, onProgress) => call(COMMANDS.finishRun, { request, onProgress: channel<ProgressView>(onProgress) }),
   listRuns: () => call(COMMANDS.listRuns),
   takeInventory: (request) => call(COMMANDS.takeInventory, { request }),
+  planMigration: (request) => call(COMMANDS.planMigration, { request }),
+  applyMigration: (request, onProgress) =>
+    call(COMMANDS.applyMigration, { request, onProgress: channel<MigrationProgressView>(onProgress) }),
+  revertMigration: (request, onProgress) =>
+    call(COMMANDS.revertMigration, { request, onProgress: channel<MigrationProgressView>(onProgress) }),
+  migrationRuns: () => call(COMMANDS.migrationRuns),
 };

@@ -46,7 +46,7 @@ function show(start: Wizard) {
 }
 
 const rows = () =>
-  within(screen.getByRole("table"))
+  within(screen.getByRole("table", { name: /^Service connections/ }))
     .getAllByRole("row")
     .slice(1)
     .filter((row) => row.querySelector("th[scope=row]"))
@@ -171,25 +171,24 @@ describe("Inventory", () => {
 });
 
 describe("the Migrate path in the window", () => {
-  it("goes from Welcome through Sign in to the inventory, and keeps Review migration plan disabled with the reason", async () => {
+  it("goes from Welcome through Sign in to the inventory, and offers Review migration plan once a connection is chosen", async () => {
     const user = userEvent.setup();
     render(<App backend={new MemoryBackend({ session: DEMO_SIGNED_OUT })} />);
     await screen.findByRole("heading", { level: 1, name: "Service connections without secrets" });
     expect(screen.getByRole("radio", { name: /Set up new connections/ })).toBeChecked();
     await user.click(screen.getByRole("radio", { name: /Migrate existing connections/ }));
     const rail = screen.getByRole("navigation", { name: "Migration steps" });
-    expect(within(rail).getAllByRole("button").map((step) => step.querySelector(".rail-title")?.textContent)).toEqual(["Welcome", "Sign in", "Inventory"]);
+    expect(within(rail).getAllByRole("button").map((step) => step.querySelector(".rail-title")?.textContent)).toEqual(["Welcome", "Sign in", "Inventory", "Plan", "Migrate", "Report"]);
     await user.click(screen.getByRole("button", { name: "Continue to sign in" }));
     await user.click(await screen.findByRole("button", { name: "Sign in with a device code" }));
     await user.click(await screen.findByRole("button", { name: "Take the inventory" }));
 
     await screen.findByRole("heading", { level: 1, name: "Inventory" });
-    await screen.findByRole("table");
+    await screen.findByRole("table", { name: /^Service connections/ });
     const review = screen.getByRole("button", { name: "Review migration plan" });
     expect(review).toBeDisabled();
     expect(review).toHaveAccessibleDescription("Select the connections to migrate.");
     await user.click(screen.getByRole("checkbox", { name: /Choose shop-prod-secret/ }));
-    expect(review).toBeDisabled();
-    expect(review).toHaveAccessibleDescription(/Planning a migration is not available in this version of Keyless yet. Your choice of 1 connection is kept./);
+    expect(review).toBeEnabled();
   });
 });

@@ -9,6 +9,7 @@ import { LEARN_MORE_URL } from "../steps/links";
 import { StepTitle } from "../steps/StepTitle";
 import type { StepProps } from "../steps/types";
 import type { Dispatch } from "../wizard/commands";
+import { ExpiryChart, IssuerDeadline } from "./EstateChart";
 import { formatDay, InventoryTable } from "./InventoryTable";
 import type { MigrateState } from "./model";
 import {
@@ -26,7 +27,19 @@ import {
   visibleConnections,
 } from "./selectors";
 
-function EstateSummary({ connections, migrate, dispatch, retirement }: { connections: InventoriedConnectionView[]; migrate: MigrateState; dispatch: Dispatch; retirement: string }) {
+function EstateSummary({
+  connections,
+  migrate,
+  dispatch,
+  retirement,
+  now,
+}: {
+  connections: InventoriedConnectionView[];
+  migrate: MigrateState;
+  dispatch: Dispatch;
+  retirement: string;
+  now: Date;
+}) {
   const counts = classCounts(connections);
   const legacy = legacyIssuerCount(connections);
   const organizations = organizationsOf(connections);
@@ -59,6 +72,10 @@ function EstateSummary({ connections, migrate, dispatch, retirement }: { connect
           );
         })}
       </ul>
+      <div className="estate-deadlines">
+        <ExpiryChart connections={connections} now={now} />
+        <IssuerDeadline connections={connections} retirement={retirement} now={now} />
+      </div>
       {legacy > 0 ? (
         <Notice tone="warning" title={`${plural(legacy, "connection")} still ${legacy === 1 ? "uses" : "use"} the Azure DevOps issuer, retiring ${formatDay(retirement)}.`}>
           <p>
@@ -205,7 +222,7 @@ export function InventoryScreen({ wizard, dispatch, titleId }: StepProps) {
         </Notice>
       ) : (
         <>
-          <EstateSummary connections={connections} migrate={migrate} dispatch={dispatch} retirement={azureDevopsIssuerRetirement} />
+          <EstateSummary connections={connections} migrate={migrate} dispatch={dispatch} retirement={azureDevopsIssuerRetirement} now={now} />
           <section className="inventory-list" aria-labelledby="inventory-list-title">
             <h2 id="inventory-list-title">Service connections</h2>
             <Toolbar connections={connections} migrate={migrate} dispatch={dispatch} />

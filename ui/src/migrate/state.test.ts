@@ -54,7 +54,7 @@ const key = (wizard: Wizard, name: string) => {
 describe("the migrate path", () => {
   it("lists Welcome, Sign in and Inventory, and opens the inventory once signed in", () => {
     const welcome = play(initialState(), { type: "sessionLoaded", session: DEMO_SIGNED_IN }, { type: "pathChosen", path: "migrate" });
-    expect(stepsOf(welcome.path).map((step) => step.title)).toEqual(["Welcome", "Sign in", "Inventory"]);
+    expect(stepsOf(welcome.path).map((step) => step.title)).toEqual(["Welcome", "Sign in", "Inventory", "Plan", "Migrate", "Report"]);
     expect(nextStep("signIn", "migrate")).toBe("inventory");
     expect(isOpen(welcome, "inventory")).toBe(true);
     expect(isOpen(welcome, "organizations")).toBe(false);
@@ -77,19 +77,17 @@ describe("the migrate path", () => {
     expect(pendingLoads(migrating)).not.toContainEqual({ kind: "organizations" });
   });
 
-  it("offers Review migration plan disabled, saying why, and keeps the choice", () => {
+  it("offers Review migration plan once a connection is chosen, and says why until then", () => {
     const wizard = inventoryTaken();
     expect(primaryAction(wizard)).toEqual({
       label: "Review migration plan",
-      command: "none",
+      command: "next",
       disabled: true,
       note: "Select the connections to migrate.",
     });
     const chosen = play(wizard, { type: "inventoryRowSelected", key: key(wizard, "shop-prod-secret") });
-    expect(primaryAction(chosen).disabled).toBe(true);
-    expect(primaryAction(chosen).note).toBe(
-      "Planning a migration is not available in this version of Keyless yet. Your choice of 1 connection is kept.",
-    );
+    expect(primaryAction(chosen)).toEqual({ label: "Review migration plan", command: "next", disabled: false, note: null });
+    expect(isOpen(chosen, "migrationPlan")).toBe(true);
   });
 });
 

@@ -1,6 +1,8 @@
 // The Migrate path's slice of the wizard reducer: filters, sort, search, expanded rows and the selection kept for the plan.
-import type { ConnectionClassView, InventoryView } from "../ipc/bindings";
-import { type MigrateState, NO_FILTERS, type SortColumn } from "./model";
+import type { ConnectionClassView, InventoryView, IpcError, MigrationPlanView, MigrationProgressView, MigrationRunView } from "../ipc/bindings";
+import type { Remote } from "../wizard/model";
+import { type MigrateState, type MigrationState, NO_FILTERS, type SortColumn } from "./model";
+import { advanceMigration, emptyMigrationProgress } from "./progress";
 import { connectionKey, isSelectable, visibleConnections, visibleSelection } from "./selectors";
 
 export type MigrateEvent =
@@ -13,7 +15,19 @@ export type MigrateEvent =
   | { type: "inventoryRowSelected"; key: string }
   | { type: "inventoryVisibleSelected" }
   | { type: "inventorySelectionCleared" }
-  | { type: "inventoryRowExpanded"; key: string };
+  | { type: "inventoryRowExpanded"; key: string }
+  | { type: "migrationFindingToggled"; connectionId: string; location: string }
+  | { type: "migrationApplyStarted"; requestKey: string }
+  | { type: "migrationProgressed"; event: MigrationProgressView; at: number }
+  | { type: "migrationApplyEnded"; run: MigrationRunView }
+  | { type: "migrationApplyFailed"; error: IpcError }
+  | { type: "revertConfirmRequested" }
+  | { type: "revertTyped"; typed: string }
+  | { type: "revertDismissed" }
+  | { type: "revertStarted" }
+  | { type: "revertProgressed"; event: MigrationProgressView; at: number }
+  | { type: "revertEnded"; run: MigrationRunView }
+  | { type: "revertFailed"; error: IpcError };
 
 const MIGRATE_EVENTS: ReadonlySet<string> = new Set<MigrateEvent["type"]>([
   "inventoryClassToggled",
@@ -26,6 +40,18 @@ const MIGRATE_EVENTS: ReadonlySet<string> = new Set<MigrateEvent["type"]>([
   "inventoryVisibleSelected",
   "inventorySelectionCleared",
   "inventoryRowExpanded",
+  "migrationFindingToggled",
+  "migrationApplyStarted",
+  "migrationProgressed",
+  "migrationApplyEnded",
+  "migrationApplyFailed",
+  "revertConfirmRequested",
+  "revertTyped",
+  "revertDismissed",
+  "revertStarted",
+  "revertProgressed",
+  "revertEnded",
+  "revertFailed",
 ]);
 
 export function isMigrateEvent(event: { type: string }): event is MigrateEvent {
@@ -46,6 +72,59 @@ export function withInventory(migrate: MigrateState, inventory: InventoryView): 
     selected: migrate.selected.filter((key) => keys.has(key)),
     expanded: migrate.expanded.filter((key) => present.has(key)),
   };
+}
+
+/** Files the plan of `requestKey`; an answer to an older request than the current one is dropped by the caller's key check. */
+export function withMigrationPlan(migrate: MigrateState, requestKey: string, result: Remote<MigrationPlanView>): MigrateState {
+  const current = migrate.migration.plan;
+  if (result.status !== "loading" && current !== null && current.requestKey !== requestKey) return migrate;
+  return { ...migrate, migration: { ...migrate.migration, plan: { requestKey, result } } };
+}
+
+function reduceMigration(migration: MigrationState, event: MigrateEvent): MigrationState {
+  const run = migration.run;
+  const revert = migration.revert;
+  switch (event.type) {
+    case "migrationFindingToggled": {
+      const accepted = migration.accepted[event.connectionId] ?? [];
+      const next = toggle(accepted, event.location);
+      const rest = Object.fromEntries(Object.entries(migration.accepted).filter(([id]) => id !== event.connectionId));
+      return { ...migration, accepted: next.length > 0 ? { ...rest, [event.connectionId]: next } : rest };
+    }
+    case "migrationApplyStarted": {
+      // A retry of the same choice keeps the rows: the resumed run reports what is already done.
+      const progress = run.status !== "idle" && run.requestKey === event.requestKey ? run.progress : emptyMigrationProgress();
+      return { ...migration, run: { status: "running", requestKey: event.requestKey, progress }, revert: { status: "idle" } };
+    }
+    case "migrationProgressed":
+      if (run.status !== "running") return migration;
+      return { ...migration, run: { ...run, progress: advanceMigration(run.progress, event.event, event.at) } };
+    case "migrationApplyEnded":
+      if (run.status !== "running") return migration;
+      return { ...migration, run: { status: "finished", requestKey: run.requestKey, progress: run.progress, run: event.run } };
+    case "migrationApplyFailed":
+      if (run.status !== "running") return migration;
+      return { ...migration, run: { status: "failed", requestKey: run.requestKey, progress: run.progress, error: event.error } };
+    case "revertConfirmRequested":
+      return revert.status === "running" ? migration : { ...migration, revert: { status: "confirming", typed: "" } };
+    case "revertTyped":
+      return revert.status === "confirming" ? { ...migration, revert: { status: "confirming", typed: event.typed } } : migration;
+    case "revertDismissed":
+      return revert.status === "confirming" || revert.status === "failed" ? { ...migration, revert: { status: "idle" } } : migration;
+    case "revertStarted":
+      return { ...migration, revert: { status: "running", progress: emptyMigrationProgress() } };
+    case "revertProgressed":
+      if (revert.status !== "running") return migration;
+      return { ...migration, revert: { status: "running", progress: advanceMigration(revert.progress, event.event, event.at) } };
+    case "revertEnded":
+      // The report now shows the reverted run.
+      if (run.status !== "finished") return { ...migration, revert: { status: "finished", run: event.run } };
+      return { ...migration, revert: { status: "finished", run: event.run }, run: { ...run, run: event.run } };
+    case "revertFailed":
+      return { ...migration, revert: { status: "failed", error: event.error } };
+    default:
+      return migration;
+  }
 }
 
 export function reduceMigrate(migrate: MigrateState, event: MigrateEvent): MigrateState {
@@ -83,5 +162,7 @@ export function reduceMigrate(migrate: MigrateState, event: MigrateEvent): Migra
       return { ...migrate, selected: [] };
     case "inventoryRowExpanded":
       return { ...migrate, expanded: toggle(migrate.expanded, event.key) };
+    default:
+      return { ...migrate, migration: reduceMigration(migrate.migration, event) };
   }
 }

@@ -1,5 +1,6 @@
 // The wizard's side effects: each command calls the backend and reports what happened to the reducer as events.
 import { type Backend, toIpcError } from "../ipc/backend";
+import { createMigrateCommands } from "../migrate/commands";
 import type { ProgressView, RunView } from "../ipc/bindings";
 import type { Load, LoadOutcome, RunKind, Wizard } from "./model";
 import { currentPlan, setupInput, setupKey } from "./selectors";
@@ -32,6 +33,8 @@ async function fetchLoad(backend: Backend, load: Load): Promise<LoadOutcome> {
       return { load, value: await backend.listRuns() };
     case "inventory":
       return { load, value: await backend.takeInventory({}) };
+    case "migrationPlan":
+      return { load, value: await backend.planMigration(load.request) };
   }
 }
 
@@ -58,6 +61,7 @@ export function createCommands(backend: Backend, dispatch: Dispatch, now: () => 
 
   return {
     load,
+    ...createMigrateCommands(backend, dispatch, now),
 
     async loadSession(): Promise<void> {
       try {

@@ -6,6 +6,8 @@ import type {
   InventoryView,
   IpcError,
   LocationView,
+  MigrationPlanView,
+  MigrationRequest,
   NameCheck,
   OrganizationList,
   PlanView,
@@ -46,6 +48,9 @@ export const MIGRATE_STEPS = [
   { id: "welcome", title: "Welcome" },
   { id: "signIn", title: "Sign in" },
   { id: "inventory", title: "Inventory" },
+  { id: "migrationPlan", title: "Plan" },
+  { id: "migrationApply", title: "Migrate" },
+  { id: "migrationReport", title: "Report" },
 ] as const;
 
 export type StepId = (typeof STEPS)[number]["id"] | (typeof MIGRATE_STEPS)[number]["id"];
@@ -73,7 +78,8 @@ export type LoadOutcome =
   | { load: { kind: "nameCheck"; connectionId: number; key: string }; value: NameCheck }
   | { load: { kind: "plan"; setupKey: string; setup: SetupInput }; value: PlanView }
   | { load: { kind: "runs" }; value: RunSummaryView[] }
-  | { load: { kind: "inventory" }; value: InventoryView };
+  | { load: { kind: "inventory" }; value: InventoryView }
+  | { load: { kind: "migrationPlan"; requestKey: string; request: MigrationRequest }; value: MigrationPlanView };
 
 export type Load = LoadOutcome["load"];
 

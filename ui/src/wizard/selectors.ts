@@ -1,6 +1,6 @@
 // Pure reads of the wizard state: the SetupInput it describes, each step's problem, status and primary action, what to load.
 import type { ConnectionInput, IdentityInput, PlanView, SetupInput } from "../ipc/bindings";
-import { selectedConnections } from "../migrate/selectors";
+import { currentMigrationPlan, migratePrimaryAction, migrateStepProblem, migrationRequest, migrationRunning, requestKey } from "../migrate/migration";
 import {
   type ConnectionDraft,
   type Load,
@@ -229,7 +229,10 @@ export function stepProblem(wizard: Wizard, step: StepId): string | null {
     case "done":
       return null;
     case "inventory":
-      return wizard.migrate.inventory.status === "loaded" ? null : "Take the inventory.";
+    case "migrationPlan":
+    case "migrationApply":
+    case "migrationReport":
+      return migrateStepProblem(wizard, step);
     case "signIn":
       return wizard.session.account ? null : "Sign in to continue.";
     case "organizations":
@@ -261,6 +264,8 @@ export function isOpen(state: WizardState, step: StepId): boolean {
   if (!steps.some((candidate) => candidate.id === step)) return false;
   const index = indexOf(step);
   if (applyRunning(state)) return index >= indexOf("apply") && step !== "done";
+  // While a migration or its revert runs, its screens are the place to watch it.
+  if (migrationRunning(state.migrate)) return step === "migrationApply" || step === "migrationReport";
   if (step === "apply" && state.runs.apply.status !== "idle") return true;
   // Done summarises a run that got somewhere: finished, waiting for hand-offs, or undone.
   if (step === "done") return state.lastRun !== null && state.lastRun.status !== "failed" && state.lastRun.status !== "running";
@@ -281,7 +286,7 @@ export function stepStatus(state: WizardState, step: StepId): StepStatus {
 
 // ---------------------------------------------------------------------------------- footer
 
-export type PrimaryCommand = "next" | "chooseCloud" | "signIn" | "apply" | "newSetup" | "none";
+export type PrimaryCommand = "next" | "chooseCloud" | "signIn" | "apply" | "newSetup" | "applyMigration" | "inventoryAgain" | "none";
 
 export interface PrimaryAction {
   label: string;
@@ -366,15 +371,11 @@ export function primaryAction(state: WizardState): PrimaryAction {
     }
     case "done":
       return { label: "Start another setup", command: "newSetup", disabled: applyRunning(wizard), note: null };
-    case "inventory": {
-      // Planning a migration is the next screen; until it exists the button says so instead of pretending.
-      const chosen = selectedConnections(wizard.migrate).length;
-      if (chosen === 0) return blocked("Review migration plan", "Select the connections to migrate.");
-      return blocked(
-        "Review migration plan",
-        `Planning a migration is not available in this version of Keyless yet. Your choice of ${plural(chosen, "connection")} is kept.`,
-      );
-    }
+    case "inventory":
+    case "migrationPlan":
+    case "migrationApply":
+    case "migrationReport":
+      return migratePrimaryAction(wizard);
   }
 }
 
@@ -395,6 +396,12 @@ export function pendingLoads(state: WizardState): Load[] {
   if (wizard.session.account === null) return loads;
   if (wizard.path === "migrate") {
     if (wizard.step === "inventory" && wizard.migrate.inventory.status === "idle") loads.push({ kind: "inventory" });
+    if (wizard.step === "migrationPlan" && isOpen(wizard, "migrationPlan") && currentMigrationPlan(wizard.migrate) === null) {
+      const key = requestKey(wizard.migrate);
+      const plan = wizard.migrate.migration.plan;
+      const asked = plan !== null && plan.requestKey === key && plan.result.status !== "idle";
+      if (!asked) loads.push({ kind: "migrationPlan", requestKey: key, request: migrationRequest(wizard.migrate) });
+    }
     return loads;
   }
   const index = indexOf(wizard.step);
@@ -435,6 +442,8 @@ export function loadKey(load: Load): string {
   switch (load.kind) {
     case "plan":
       return `plan:${load.setupKey}`;
+    case "migrationPlan":
+      return `migrationPlan:${load.requestKey}`;
     case "nameCheck":
       return `nameCheck:${load.connectionId}:${load.key}`;
     default:

@@ -9,7 +9,7 @@ import type {
   SignInEvent,
 } from "../ipc/bindings";
 import { EMPTY_MIGRATE } from "../migrate/model";
-import { type MigrateEvent, isMigrateEvent, reduceMigrate, withInventory } from "../migrate/state";
+import { type MigrateEvent, isMigrateEvent, reduceMigrate, withInventory, withMigrationPlan } from "../migrate/state";
 import {
   type CloudChoice,
   type ConnectionDraft,
@@ -250,6 +250,8 @@ function fileLoad<T>(wizard: Wizard, load: Load, remote: Remote<T>): Wizard {
         ...wizard,
         migrate: value.status === "loaded" ? withInventory(wizard.migrate, value.value) : { ...wizard.migrate, inventory: value },
       };
+    case "migrationPlan":
+      return { ...wizard, migrate: withMigrationPlan(wizard.migrate, load.requestKey, value) };
     case "identities":
       // An answer to an older query than the one in the box is dropped.
       if (remote.status !== "loading" && wizard.identitySearch.query !== load.query) return wizard;
