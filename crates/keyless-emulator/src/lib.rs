@@ -211,6 +211,20 @@ impl RunningEmulator {
         self.emulator.propagation.delay(kind, object)
     }
 
+    /// Moves the revert deadline of every converted connection a day into the past, as if the
+    /// seven days Azure DevOps allows for a revert had passed.
+    pub fn expire_revert_deadlines(&self) {
+        let past = self.emulator.now().days_before(1);
+        let stamp = self.emulator.clock.iso(past).replace('Z', "0000Z");
+        let mut w = self.emulator.world();
+        for endpoint in w.service_endpoints.iter_mut() {
+            if let Some(previous) = endpoint.pre_conversion.as_mut() {
+                previous.revert_deadline = past;
+                endpoint.data.insert("revertSchemeDeadline".into(), serde_json::Value::String(stamp.clone()));
+            }
+        }
+    }
+
     /// Puts the world back to the scenario and empties the request log.
     pub fn reset(&self) {
         self.emulator.reset();

@@ -20,6 +20,23 @@ pub enum EngineError {
     Verification { connection: String, message: String },
     #[error("the run was cancelled after {done} steps")]
     Cancelled { done: usize },
+    #[error("{connection} cannot be converted back to a secret: {reason}")]
+    RevertNotPossible { connection: String, reason: RevertRefusal },
+    #[error(
+        "{identity} already has the maximum of {cap} federated credentials, so {connection} cannot get the one it needs"
+    )]
+    CredentialCap { connection: String, identity: String, cap: usize },
+}
+
+/// Why Azure DevOps will not convert a connection back to its secret.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RevertRefusal {
+    #[error("Azure DevOps allows reverting a conversion only until {deadline}, which has passed")]
+    DeadlinePassed { deadline: String },
+    #[error("Azure DevOps reverts only connections whose identity it created itself (automatic mode)")]
+    ManualConnection,
+    #[error("the client secrets it used were removed after the conversion, so it has no secret to go back to")]
+    SecretsRemoved,
 }
 
 /// The kind of a failure, stable for `--output json`, progress events and the desktop app.
@@ -114,6 +131,9 @@ impl EngineError {
             EngineError::Journal(error) => error.failure_code(),
             EngineError::Verification { .. } => FailureCode::VerificationFailed,
             EngineError::Cancelled { .. } => FailureCode::Cancelled,
+            EngineError::RevertNotPossible { .. } | EngineError::CredentialCap { .. } => {
+                FailureCode::Azure(ErrorCode::Validation)
+            }
         }
     }
 
@@ -129,6 +149,12 @@ impl EngineError {
             EngineError::Journal(e) => e.remedy(),
             EngineError::Verification { .. } => Remedy::WaitThenResume,
             EngineError::Cancelled { .. } => Remedy::ResumeRun,
+            EngineError::RevertNotPossible { .. } => Remedy::advice(
+                "the connection keeps working with workload identity federation; to use a secret again, create a new secret-based connection and point the pipelines at it",
+            ),
+            EngineError::CredentialCap { .. } => Remedy::advice(
+                "remove federated credentials the identity no longer needs, then apply the migration again: it continues where it stopped",
+            ),
         }
     }
 }

@@ -133,14 +133,9 @@ pub struct RunJournal {
 
 impl RunJournal {
     pub fn new(cloud_name: &str, cloud_identity: Option<CloudIdentity>, setup: Setup) -> Self {
-        let now = time::OffsetDateTime::now_utc();
-        let stamp = now
-            .format(&time::macros::format_description!("[year][month][day]-[hour][minute][second]"))
-            .unwrap_or_default();
-        let suffix = &Guid::new_random().to_string()[..6];
-        let started = now.format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
+        let (run_id, started) = new_run_id();
         RunJournal {
-            run_id: format!("{stamp}-{suffix}"),
+            run_id,
             started,
             cloud: cloud_name.into(),
             cloud_identity,
@@ -156,6 +151,16 @@ impl RunJournal {
     pub fn created_resources(&self) -> Vec<CreatedResource> {
         self.steps.values().flat_map(|s| s.created.iter().cloned()).collect()
     }
+}
+
+/// A fresh run id (`{yyyymmdd-hhmmss}-{6 hex}`) and the start time (RFC 3339).
+pub(crate) fn new_run_id() -> (String, String) {
+    let now = time::OffsetDateTime::now_utc();
+    let stamp =
+        now.format(&time::macros::format_description!("[year][month][day]-[hour][minute][second]")).unwrap_or_default();
+    let suffix = &Guid::new_random().to_string()[..6];
+    let started = now.format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
+    (format!("{stamp}-{suffix}"), started)
 }
 
 /// The longest run id accepted; Keyless's own are 22 characters.
@@ -251,13 +256,28 @@ impl JournalStore {
     }
 
     pub fn save(&self, journal: &RunJournal) -> Result<(), JournalError> {
-        let path = self.path_of(&journal.run_id)?;
+        self.write_json(&journal.run_id, journal)
+    }
+
+    pub fn load(&self, run_id: &str) -> Result<RunJournal, JournalError> {
+        self.read_json(run_id)
+    }
+
+    /// The store of migration journals: the `migrations` directory inside this one, so
+    /// migrations and runs never read each other's files.
+    pub fn migrations(&self) -> JournalStore {
+        JournalStore::new(self.dir.join("migrations"))
+    }
+
+    /// Writes `value` as `{run_id}.json`, atomically and privately.
+    pub(crate) fn write_json<T: Serialize>(&self, run_id: &str, value: &T) -> Result<(), JournalError> {
+        let path = self.path_of(run_id)?;
         self.create_dir()?;
         // Unique per writer, so two processes saving the same run never write into one file.
         let nonce = Guid::new_random();
-        let tmp = self.dir.join(format!("{}.json.{}.{nonce}.tmp", journal.run_id, std::process::id()));
-        let bytes = serde_json::to_vec_pretty(journal)
-            .map_err(|source| JournalError::Damaged { path: path.clone(), source })?;
+        let tmp = self.dir.join(format!("{run_id}.json.{}.{nonce}.tmp", std::process::id()));
+        let bytes =
+            serde_json::to_vec_pretty(value).map_err(|source| JournalError::Damaged { path: path.clone(), source })?;
         let written = write_private(&tmp, &bytes).and_then(|()| fs::rename(&tmp, &path));
         if let Err(source) = written {
             let _ = fs::remove_file(&tmp);
@@ -266,7 +286,8 @@ impl JournalStore {
         Ok(())
     }
 
-    pub fn load(&self, run_id: &str) -> Result<RunJournal, JournalError> {
+    /// Reads `{run_id}.json`.
+    pub(crate) fn read_json<T: serde::de::DeserializeOwned>(&self, run_id: &str) -> Result<T, JournalError> {
         let path = self.path_of(run_id)?;
         let text = match fs::read(&path) {
             Ok(text) => text,
@@ -276,6 +297,25 @@ impl JournalStore {
             Err(source) => return Err(JournalError::Io { path, source }),
         };
         serde_json::from_slice(&text).map_err(|source| JournalError::Damaged { path, source })
+    }
+
+    /// The ids of every `{run_id}.json` in the directory.
+    pub(crate) fn run_ids(&self) -> Result<Vec<String>, JournalError> {
+        let entries = match fs::read_dir(&self.dir) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(vec![]),
+            Err(source) => return Err(JournalError::Io { path: self.dir.clone(), source }),
+        };
+        let mut ids: Vec<String> = entries
+            .flatten()
+            .filter_map(|entry| {
+                let name = entry.file_name().to_string_lossy().to_string();
+                // Temporary files, reports and locks have names no run id makes.
+                name.strip_suffix(".json").filter(|id| validate_run_id(id).is_ok()).map(str::to_string)
+            })
+            .collect();
+        ids.sort();
+        Ok(ids)
     }
 
     /// All readable runs, newest first. A damaged journal is skipped (and logged) so one bad

@@ -200,3 +200,56 @@ pub trait AzurePort: Send + Sync {
         connection_id: Guid,
     ) -> Result<TestResult, AzureError>;
 }
+
+/// A connection's authentication as Azure DevOps shows it, for migrations.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EndpointState {
+    pub id: Guid,
+    pub name: String,
+    /// `ServicePrincipal`, `WorkloadIdentityFederation`, `Token`...
+    pub scheme: String,
+    pub issuer: Option<String>,
+    pub subject: Option<String>,
+    pub is_ready: bool,
+    /// `Automatic` when Azure DevOps made the identity, `Manual` otherwise.
+    pub creation_mode: Option<String>,
+    /// Until when a conversion can be reverted (`data.revertSchemeDeadline`), as Azure DevOps wrote it.
+    pub revert_deadline: Option<String>,
+    pub client_id: Option<Guid>,
+    /// The owning project, where TestConnection runs.
+    pub owning_project: Option<Guid>,
+}
+
+/// A client secret of an app registration: its key id and when it ends, never its value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppSecret {
+    pub key_id: Guid,
+    pub display_name: Option<String>,
+    pub end_date_time: Option<String>,
+}
+
+/// Which issuer a workload identity connection presents.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConnectionIssuer {
+    Entra,
+    AzureDevOps,
+}
+
+/// The operations a migration makes besides those of a run: reading and converting existing
+/// connections in place, and removing the client secrets a conversion made unnecessary.
+#[allow(async_fn_in_trait)]
+pub trait MigrationPort: AzurePort {
+    async fn read_endpoint(&self, org: &OrgName, id: Guid) -> Result<Option<EndpointState>, AzureError>;
+    /// `ConvertAuthenticationScheme` to `scheme` (`WorkloadIdentityFederation`, or
+    /// `ServicePrincipal` to revert), same id.
+    async fn convert_endpoint(&self, org: &OrgName, id: Guid, scheme: &str) -> Result<EndpointState, AzureError>;
+    /// Switches a workload identity connection to `issuer`, same id.
+    async fn switch_endpoint_issuer(
+        &self,
+        org: &OrgName,
+        id: Guid,
+        issuer: ConnectionIssuer,
+    ) -> Result<EndpointState, AzureError>;
+    async fn app_secrets(&self, object_id: Guid) -> Result<Vec<AppSecret>, AzureError>;
+    async fn remove_app_secret(&self, object_id: Guid, key_id: Guid) -> Result<(), AzureError>;
+}

@@ -7,7 +7,13 @@
 //!   (`https://dev.azure.com/{target}/` in the public cloud), and for another organization
 //!   `data.organizationUrl` carries the same URL;
 //! - a draft is created with `data.isDraft: "True"` and no `isReady`, and finished with a
-//!   `PUT` carrying `isReady: true` and no `data.isDraft`.
+//!   `PUT` carrying `isReady: true` and no `data.isDraft`;
+//! - the issuer of a workload identity connection is switched with a plain `PUT` of the whole
+//!   connection carrying `data.workloadIdentityFederationIssuerType` = `"EntraID"` (to the
+//!   Entra issuer) or `"AzureDevOps"` (back to the retiring issuer), the issuer and subject
+//!   parameters left out so Azure DevOps assigns them;
+//! - a conversion is reverted with the same `ConvertAuthenticationScheme` operation that made
+//!   it, naming the scheme `ServicePrincipal` (the secret Azure DevOps kept comes back with it).
 
 use keyless_core::{CloudProfile, Guid, names::OrgName};
 use serde_json::{Map, Value, json};
@@ -112,7 +118,47 @@ pub fn organization_url(cloud: &CloudProfile, org: &OrgName) -> String {
     format!("{}/", cloud.devops_url(org).trim_end_matches('/'))
 }
 
+/// The issuer a workload identity connection presents.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IssuerType {
+    /// `https://login.microsoftonline.com/{tenant}/v2.0` and friends.
+    EntraId,
+    /// `https://vstoken.dev.azure.com/{orgId}`, retiring.
+    AzureDevOps,
+}
+
+impl IssuerType {
+    /// As `workloadIdentityFederationIssuerType` writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IssuerType::EntraId => "EntraID",
+            IssuerType::AzureDevOps => "AzureDevOps",
+        }
+    }
+}
+
+/// The body that switches `endpoint` to `issuer`: the connection as read, with the issuer type
+/// in `data` and no issuer or subject parameters (Azure DevOps assigns both).
+pub fn issuer_switch(endpoint: &ServiceEndpoint, issuer: IssuerType) -> ServiceEndpoint {
+    let mut switched = endpoint.clone();
+    switched.data.insert("workloadIdentityFederationIssuerType".into(), json!(issuer.as_str()));
+    switched
+        .authorization
+        .parameters
+        .retain(|key, _| !key.to_ascii_lowercase().starts_with("workloadidentityfederation"));
+    switched
+}
+
 impl DevOpsClient {
+    /// Switches a workload identity connection's issuer in place (same id), see [`issuer_switch`].
+    pub async fn switch_endpoint_issuer(
+        &self,
+        endpoint: &ServiceEndpoint,
+        issuer: IssuerType,
+    ) -> Result<ServiceEndpoint, AzureError> {
+        self.update_endpoint(&issuer_switch(endpoint, issuer), None).await
+    }
+
     /// Turns a draft into a ready connection (PUT with `isReady: true`, no `data.isDraft`).
     pub async fn finish_draft(&self, draft: &ServiceEndpoint) -> Result<ServiceEndpoint, AzureError> {
         let mut ready = draft.clone();
@@ -138,6 +184,19 @@ mod tests {
             tenant_id: Guid::from_u128(3),
             draft,
         }
+    }
+
+    #[test]
+    fn an_issuer_switch_names_the_issuer_type_and_lets_azure_devops_assign_issuer_and_subject() {
+        let mut endpoint = ServiceEndpoint { id: Some(Guid::from_u128(5)), ..ServiceEndpoint::default() };
+        endpoint.authorization.scheme = "WorkloadIdentityFederation".into();
+        endpoint.authorization.parameters.insert("workloadIdentityFederationSubject".into(), json!("sc://a/b/c"));
+        endpoint.authorization.parameters.insert("serviceprincipalid".into(), json!("x"));
+        let body = serde_json::to_value(issuer_switch(&endpoint, IssuerType::EntraId)).unwrap();
+        assert_eq!(body["data"]["workloadIdentityFederationIssuerType"], "EntraID");
+        assert!(body["authorization"]["parameters"].get("workloadIdentityFederationSubject").is_none());
+        assert_eq!(body["authorization"]["parameters"]["serviceprincipalid"], "x");
+        assert_eq!(body["authorization"]["scheme"], "WorkloadIdentityFederation");
     }
 
     #[test]

@@ -163,6 +163,16 @@ impl GraphClient {
             .map(|_| ())
     }
 
+    /// `POST /applications/{objectId}/removePassword` with `{"keyId"}` (204): removes one
+    /// client secret. Graph never returns a secret's value, so nothing secret is sent or read.
+    pub async fn remove_password(&self, object_id: Guid, key_id: Guid) -> Result<(), AzureError> {
+        let url = self.url(&["applications", &object_id.to_string(), "removePassword"])?;
+        let body = serde_json::json!({ "keyId": key_id.to_string() });
+        let request = self.endpoint().request(Method::POST, url).await?.json(&body);
+        self.endpoint().send(request).await?;
+        Ok(())
+    }
+
     /// `GET /applications/{objectId}/owners`: object ids of the app's owners.
     pub async fn application_owners(&self, object_id: Guid) -> Result<Vec<Guid>, AzureError> {
         #[derive(serde::Deserialize)]

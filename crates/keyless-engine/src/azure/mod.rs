@@ -21,6 +21,7 @@ use keyless_core::{
 use crate::port::*;
 
 mod devops;
+mod migration;
 use devops::{add_custom_groups, connection_info, group_type, license, missing_connection, org_endpoint};
 
 /// The signed-in admin's view of Azure.

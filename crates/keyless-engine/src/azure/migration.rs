@@ -1,0 +1,75 @@
+//! The migration half of the port over `keyless-azure`: reading a connection's
+//! authentication, converting it in place, switching its issuer, and client secrets. The request
+//! shapes are `keyless_azure::devops::wif_connections`' business, not this module's.
+
+use keyless_azure::{
+    AzureError,
+    devops::{ServiceEndpoint, wif_connections::IssuerType},
+};
+use keyless_core::{Guid, names::OrgName};
+
+use super::{
+    AzureClients,
+    devops::{missing_connection, org_endpoint},
+};
+use crate::port::{AppSecret, ConnectionIssuer, EndpointState, MigrationPort};
+
+fn endpoint_state(endpoint: &ServiceEndpoint) -> EndpointState {
+    let datum = |key: &str| endpoint.data.get(key).and_then(|v| v.as_str()).map(str::to_string);
+    EndpointState {
+        id: endpoint.id.unwrap_or_default(),
+        name: endpoint.name.clone(),
+        scheme: endpoint.authorization.scheme.clone(),
+        issuer: endpoint.federation_issuer().map(str::to_string),
+        subject: endpoint.federation_subject().map(str::to_string),
+        is_ready: endpoint.is_ready.unwrap_or(false),
+        creation_mode: datum("creationMode"),
+        revert_deadline: datum("revertSchemeDeadline"),
+        client_id: endpoint.parameter("serviceprincipalid").and_then(|v| v.parse().ok()),
+        owning_project: endpoint.service_endpoint_project_references.first().map(|r| r.project_reference.id),
+    }
+}
+
+impl MigrationPort for AzureClients {
+    async fn read_endpoint(&self, org: &OrgName, id: Guid) -> Result<Option<EndpointState>, AzureError> {
+        let devops = self.client.devops(org).await?;
+        Ok(org_endpoint(&devops, id).await?.as_ref().map(endpoint_state))
+    }
+
+    async fn convert_endpoint(&self, org: &OrgName, id: Guid, scheme: &str) -> Result<EndpointState, AzureError> {
+        let devops = self.client.devops(org).await?;
+        let endpoint = org_endpoint(&devops, id).await?.ok_or_else(|| missing_connection(org, id))?;
+        Ok(endpoint_state(&devops.convert_endpoint_scheme(&endpoint, scheme).await?))
+    }
+
+    async fn switch_endpoint_issuer(
+        &self,
+        org: &OrgName,
+        id: Guid,
+        issuer: ConnectionIssuer,
+    ) -> Result<EndpointState, AzureError> {
+        let devops = self.client.devops(org).await?;
+        let endpoint = org_endpoint(&devops, id).await?.ok_or_else(|| missing_connection(org, id))?;
+        let issuer = match issuer {
+            ConnectionIssuer::Entra => IssuerType::EntraId,
+            ConnectionIssuer::AzureDevOps => IssuerType::AzureDevOps,
+        };
+        Ok(endpoint_state(&devops.switch_endpoint_issuer(&endpoint, issuer).await?))
+    }
+
+    async fn app_secrets(&self, object_id: Guid) -> Result<Vec<AppSecret>, AzureError> {
+        let app = self.graph().application(object_id).await?;
+        Ok(app
+            .map(|a| a.password_credentials)
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|p| {
+                Some(AppSecret { key_id: p.key_id?, display_name: p.display_name, end_date_time: p.end_date_time })
+            })
+            .collect())
+    }
+
+    async fn remove_app_secret(&self, object_id: Guid, key_id: Guid) -> Result<(), AzureError> {
+        self.graph().remove_password(object_id, key_id).await
+    }
+}

@@ -1,0 +1,192 @@
+//! The migration journal: one JSON file per migration run, in the `migrations` directory of the
+//! run journal store (same atomic, private writes), recording per connection which steps are
+//! done, the federated credential Keyless wrote, the one it removed (kept whole so revert can put
+//! it back), the client secrets it removed, the revert deadline Azure DevOps gave, and the
+//! onboarding run a replacement made. Ids and names only, never a secret.
+
+use std::collections::BTreeMap;
+
+use keyless_core::{
+    Guid,
+    cloud::CloudIdentity,
+    migration::{MigrationFile, MigrationPlan, PlannedMigration},
+    observed::ObservedFic,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    intent::Intent,
+    journal::{JournalError, JournalStore, new_run_id},
+    snippets::HandOff,
+};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum MigrationStatus {
+    Running,
+    /// Every entry that could run did; hand-offs and refusals are in the report.
+    Completed,
+    Failed,
+    Reverted,
+}
+
+/// One step of one connection's migration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum EntryStep {
+    /// The federated credential the connection will present is on the identity.
+    CredentialWritten,
+    /// The connection uses workload identity federation (converted, or switched to Entra).
+    Converted,
+    Ready,
+    Verified,
+    /// The Azure DevOps-issuer credential is gone from the identity.
+    OldCredentialRemoved,
+    /// The client secrets the conversion made unnecessary are removed.
+    SecretsRemoved,
+    /// The replacement connection's onboarding run completed.
+    Replaced,
+    HandedOff,
+    Reverted,
+}
+
+/// Where a federated credential lives.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum CredentialHolder {
+    #[serde(rename_all = "camelCase")]
+    AppRegistration { object_id: Guid },
+    #[serde(rename_all = "camelCase")]
+    ManagedIdentity { resource_id: String },
+}
+
+/// A federated credential and the identity that holds it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HeldCredential {
+    pub holder: CredentialHolder,
+    pub credential: ObservedFic,
+}
+
+/// What happened to one connection.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EntryRecord {
+    pub label: String,
+    #[serde(default)]
+    pub done: Vec<EntryStep>,
+    /// The credential Keyless wrote (revert removes it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub written_credential: Option<HeldCredential>,
+    /// The Azure DevOps-issuer credential, recorded before the switch and removed after it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub old_credential: Option<HeldCredential>,
+    /// Key ids of the client secrets removed after the verified conversion.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub removed_secrets: Vec<Guid>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revert_scheme_deadline: Option<String>,
+    /// The onboarding run that created the replacement connection.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replacement_run_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hand_off: Option<HandOff>,
+    /// What the credential write was about to create, written before it was sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub intent: Option<Intent>,
+    /// Why the entry stopped, when it did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+impl EntryRecord {
+    pub fn has(&self, step: EntryStep) -> bool {
+        self.done.contains(&step)
+    }
+
+    pub(crate) fn mark(&mut self, step: EntryStep) {
+        if !self.has(step) {
+            self.done.push(step);
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MigrationJournal {
+    pub run_id: String,
+    pub started: String,
+    pub cloud: String,
+    pub cloud_identity: Option<CloudIdentity>,
+    pub status: MigrationStatus,
+    /// The file as applied; a changed file is another migration.
+    pub file: MigrationFile,
+    /// The plan as it was when the migration started: a resumed migration follows it, since
+    /// planning again would see its own conversions as connections that need nothing.
+    pub plan: MigrationPlan,
+    /// By connection id.
+    pub entries: BTreeMap<Guid, EntryRecord>,
+    /// Waves whose every entry finished.
+    #[serde(default)]
+    pub waves_done: Vec<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_error: Option<String>,
+}
+
+impl MigrationJournal {
+    pub fn new(
+        cloud_name: &str,
+        cloud_identity: Option<CloudIdentity>,
+        file: MigrationFile,
+        plan: MigrationPlan,
+    ) -> Self {
+        // The same id shape as a run's, so one validator serves both.
+        let (run_id, started) = new_run_id();
+        let entries = plan.entries.iter().map(|e| (e.id, EntryRecord { label: label(e), ..EntryRecord::default() }));
+        MigrationJournal {
+            run_id: format!("m{run_id}"),
+            started,
+            cloud: cloud_name.into(),
+            cloud_identity,
+            status: MigrationStatus::Running,
+            entries: entries.collect(),
+            file,
+            plan,
+            waves_done: vec![],
+            last_error: None,
+        }
+    }
+
+    pub fn entry(&self, id: Guid) -> EntryRecord {
+        self.entries.get(&id).cloned().unwrap_or_default()
+    }
+}
+
+/// `organization/project/name`, as the plan's waves name an entry.
+pub fn label(planned: &PlannedMigration) -> String {
+    format!("{}/{}/{}", planned.organization, planned.project, planned.name)
+}
+
+impl JournalStore {
+    pub fn save_migration(&self, journal: &MigrationJournal) -> Result<(), JournalError> {
+        self.migrations().write_json(&journal.run_id, journal)
+    }
+
+    pub fn load_migration(&self, run_id: &str) -> Result<MigrationJournal, JournalError> {
+        self.migrations().read_json(run_id)
+    }
+
+    /// Every readable migration journal, newest first; damaged ones are skipped and logged.
+    pub fn list_migrations(&self) -> Result<Vec<MigrationJournal>, JournalError> {
+        let store = self.migrations();
+        let mut found = vec![];
+        for run_id in store.run_ids()? {
+            match store.read_json::<MigrationJournal>(&run_id) {
+                Ok(journal) => found.push(journal),
+                Err(error) => tracing::warn!(%run_id, %error, "skipping a migration journal that cannot be read"),
+            }
+        }
+        found.sort_by(|a, b| b.run_id.cmp(&a.run_id));
+        Ok(found)
+    }
+}
