@@ -32,7 +32,7 @@ describe("the Migrate path on the demo cloud", () => {
     await heading.filter({ hasText: "Service connections without secrets" }).waitFor();
     await page.getByRole("radio", { name: /Migrate existing connections/ }).check();
     const rail = page.getByRole("navigation", { name: "Migration steps" });
-    assert.deepEqual(await rail.locator(".rail-title").allInnerTexts(), ["Welcome", "Sign in", "Inventory"]);
+    assert.deepEqual(await rail.locator(".rail-title").allInnerTexts(), ["Welcome", "Sign in", "Inventory", "Plan", "Migrate", "Report"]);
     await primary.click();
 
     await heading.filter({ hasText: "Sign in" }).waitFor();
@@ -45,7 +45,7 @@ describe("the Migrate path on the demo cloud", () => {
 
     // The whole demo estate, classified, with the issuer retirement note.
     await heading.filter({ hasText: "Inventory" }).waitFor();
-    await page.getByRole("table").waitFor({ timeout: 30_000 });
+    await page.getByRole("table", { name: /^Service connections/ }).waitFor({ timeout: 30_000 });
     assert.match(await page.getByText(/service connections in \d organizations/).innerText(), /^15 service connections in 3 organizations\./);
     const chips = page.getByRole("list", { name: "Connections per class" }).getByRole("button");
     assert.deepEqual(
@@ -88,12 +88,11 @@ describe("the Migrate path on the demo cloud", () => {
     const summary = page.getByRole("region", { name: "Chosen for the migration plan" });
     assert.match(await summary.innerText(), /6 connections: 1 convert in place, 2 credential first, 2 token, 1 shared\./);
 
-    // The choice survives a filter that hides it, and the plan button says honestly that it is not there yet.
+    // The choice survives a filter that hides it, and the plan can be reviewed.
     await page.getByRole("combobox", { name: "Organization" }).selectOption("fabrikam-shared");
     assert.match(await summary.innerText(), /6 of them are hidden by the filters/);
-    assert.ok(await primary.isDisabled());
+    assert.ok(await primary.isEnabled());
     assert.equal(await primary.innerText(), "Review migration plan");
-    assert.match(await page.locator("#footer-note").innerText(), /not available in this version of Keyless yet\. Your choice of 6 connections is kept\./);
     await page.getByRole("combobox", { name: "Organization" }).selectOption("");
     await summary.scrollIntoViewIfNeeded();
     await screenshotBothThemes(page, "inventory-03-chosen");

@@ -198,6 +198,9 @@ export function migrationRunView(migration: MemoryMigration, failedStep: string 
     waves,
     revertUntil,
     error: null,
+    nextSteps: waves.some((wave) => wave.connections.some((connection) => connection.outcome === "failed" || connection.outcome === "notStarted"))
+      ? ["Choose “Retry from the failed step”: the migration continues where it stopped and repeats nothing that is done."]
+      : [],
     markdown: [`# Keyless migration ${migration.runId}`, "", ...lines, ""].join("\n"),
     json: JSON.stringify({ runId: migration.runId, status: migration.status, waves }, null, 2),
   };

@@ -174,6 +174,16 @@ export function MigrationReportScreen({ wizard, dispatch, commands, titleId }: S
           <p>Take the inventory again to see the estate as it is now.</p>
         </Notice>
       ) : null}
+      {run.nextSteps.length > 0 ? (
+        <section className="card" aria-labelledby="next-steps-title">
+          <h2 id="next-steps-title">What to do next</h2>
+          <ul>
+            {run.nextSteps.map((step) => (
+              <li key={step}>{step}</li>
+            ))}
+          </ul>
+        </section>
+      ) : null}
       <div className="button-row">
         <button type="button" className="button" onClick={() => download(`keyless-migration-${run.runId}.md`, run.markdown, "text/markdown")}>
           <Icon name="download" />
