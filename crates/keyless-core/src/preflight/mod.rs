@@ -143,6 +143,7 @@ pub struct CheckItem {
     pub step_id: String,
     pub title: String,
     pub needs: String,
+    #[serde(flatten)]
     pub verdict: Verdict,
 }
 
