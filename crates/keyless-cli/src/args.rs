@@ -210,6 +210,35 @@ pub enum MigrateCommand {
         #[arg(short = 'f', long = "file")]
         file: PathBuf,
     },
+    /// Migrate the connections of a migration file wave by wave, after showing the plan; an
+    /// unfinished migration of the same file continues where it stopped.
+    Apply {
+        #[command(flatten)]
+        azure: AzureArgs,
+        #[command(flatten)]
+        state: StateDirArgs,
+        /// The migration file (TOML).
+        #[arg(short = 'f', long = "file")]
+        file: PathBuf,
+        /// Do not ask for confirmation.
+        #[arg(long, short = 'y')]
+        yes: bool,
+        /// Also write the report (JSON and Markdown) here.
+        #[arg(long, value_name = "DIR")]
+        report_dir: Option<PathBuf>,
+    },
+    /// Undo a migration: converted connections back to their secret (within Azure DevOps' seven
+    /// days), issuer switches back, replacement connections deleted.
+    Revert {
+        #[command(flatten)]
+        azure: AzureArgs,
+        #[command(flatten)]
+        state: StateDirArgs,
+        /// The migration to undo (its id starts with `m`; `migrate apply` prints it).
+        run: String,
+        #[arg(long, short = 'y')]
+        yes: bool,
+    },
 }
 
 #[derive(Debug, Args)]

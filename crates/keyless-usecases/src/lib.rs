@@ -15,6 +15,7 @@ pub mod error;
 pub mod impact;
 pub mod inventory;
 pub mod migration;
+pub mod migration_run;
 pub mod organizations;
 pub mod runs;
 

@@ -38,6 +38,13 @@ pub async fn run(command: Command, printer: &Printer) -> CommandResult {
             migrate::init(azure, organizations, &out, force, printer).await
         }
         Command::Migrate(MigrateCommand::Plan { azure, file }) => migrate::plan(azure, &file, printer).await,
+        Command::Migrate(MigrateCommand::Apply { azure, state, file, yes, report_dir }) => {
+            let args = migrate::MigrateApplyArgs { azure, file: &file, state, yes, report_dir: report_dir.as_deref() };
+            migrate::apply(args, printer).await
+        }
+        Command::Migrate(MigrateCommand::Revert { azure, state, run, yes }) => {
+            migrate::revert(azure, state, &run, yes, printer).await
+        }
         Command::Schema { file } => journal::schema(file, printer),
         Command::Emulator(args) => emulator::run(args, printer).await,
         Command::Demo { file } => demo::run(file, printer).await,
