@@ -17,6 +17,7 @@ pub mod inventory;
 pub mod migration;
 pub mod migration_run;
 pub mod organizations;
+pub mod preflight;
 pub mod runs;
 
 pub use cloud_choice::{CLOUD_VARIABLE, CloudChoice};

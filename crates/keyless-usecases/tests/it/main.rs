@@ -5,6 +5,7 @@ mod doctor;
 mod inventory;
 mod migration;
 mod organizations;
+mod preflight;
 mod runs;
 mod sign_in;
 mod support;
