@@ -12,6 +12,7 @@ pub mod connect;
 pub mod demo;
 pub mod doctor;
 pub mod error;
+pub mod export;
 pub mod impact;
 pub mod inventory;
 pub mod migration;

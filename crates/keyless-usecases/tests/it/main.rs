@@ -2,6 +2,7 @@
 //! cloud, the setup lock.
 
 mod doctor;
+mod export;
 mod inventory;
 mod migration;
 mod organizations;
