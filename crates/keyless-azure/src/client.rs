@@ -41,6 +41,8 @@ impl std::fmt::Debug for AzureClient {
 
 impl AzureClient {
     pub fn new(http: AzureHttp, cloud: CloudProfile, tokens: Arc<dyn TokenSource>) -> Self {
+        // Confined here, so no resource client can be pointed at a host outside the profile.
+        let http = http.confined_to(&cloud);
         AzureClient { http, cloud: Arc::new(cloud), tokens, org_tenants: Arc::new(Mutex::new(HashMap::new())) }
     }
 

@@ -238,6 +238,9 @@ pub enum AzureError {
         status: Option<u16>,
         last: Option<Box<ServiceError>>,
     },
+    /// Refused locally: the request's origin is not one the selected cloud profile names.
+    #[error("refused to send a request to {url}: it is not a host of the {cloud} cloud ({})", allowed.join(", "))]
+    HostOutsideCloud { service: Service, url: String, cloud: String, allowed: Vec<String> },
 }
 
 impl From<ServiceError> for AzureError {
@@ -269,6 +272,7 @@ impl AzureError {
             AzureError::ReplicationTimeout { .. } => ErrorCode::Replication,
             AzureError::Auth(e) => e.code(),
             AzureError::OutcomeUnknown { .. } => ErrorCode::OutcomeUnknown,
+            AzureError::HostOutsideCloud { .. } => ErrorCode::InvalidInput,
         }
     }
 
@@ -299,6 +303,9 @@ impl AzureError {
             AzureError::Auth(e) => e.help(),
             AzureError::OutcomeUnknown { .. } => {
                 "the answer was lost, so the change may or may not have been made: Keyless looks at what exists again before retrying, so nothing is created twice".into()
+            }
+            AzureError::HostOutsideCloud { .. } => {
+                "nothing was sent: check the organization names and URLs in the file, and that the chosen cloud profile is the one you meant".into()
             }
         }
     }

@@ -11,6 +11,7 @@ pub mod arm;
 pub mod auth;
 pub mod behaviour;
 pub mod client;
+pub mod cloud_hosts;
 pub mod cloud_spec;
 pub mod devops;
 pub mod error;

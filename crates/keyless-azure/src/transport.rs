@@ -7,7 +7,9 @@
 //! twice after an answer that may have come after the change was made (502/503/504, a timeout
 //! or reset): that is [`AzureError::OutcomeUnknown`], and the caller looks before it tries
 //! again. It logs every request with a
-//! redacted URL and never logs headers or bodies. It knows nothing about tokens beyond
+//! redacted URL and never logs headers or bodies. Once [`AzureHttp::confined_to`] a cloud
+//! profile it sends nothing to another origin, and it never reads an answer past
+//! [`HttpConfig::max_response_bytes`]. It knows nothing about tokens beyond
 //! attaching the one a request carries: acquiring tokens is `auth`'s job.
 
 use std::sync::{Arc, Mutex};
@@ -19,6 +21,9 @@ use tokio::sync::Semaphore;
 use tokio::time::Instant;
 use tracing::Instrument;
 
+use keyless_core::CloudProfile;
+
+use crate::cloud_hosts::CloudOrigins;
 use crate::error::{AzureError, Service};
 use crate::redact::redact_url;
 use crate::replication::{ConsistencyPolicy, ReplicationObserver, TracingObserver, retry_until_replicated};
@@ -38,7 +43,12 @@ pub struct HttpConfig {
     pub request_timeout: Duration,
     pub connect_timeout: Duration,
     pub user_agent: String,
+    /// Largest response body read; a bigger one is refused instead of filling memory.
+    pub max_response_bytes: usize,
 }
+
+/// The default response cap: far above any real page of Graph, ARM or Azure DevOps.
+pub const MAX_RESPONSE_BYTES: usize = 32 * 1024 * 1024;
 
 impl Default for HttpConfig {
     fn default() -> Self {
@@ -49,6 +59,7 @@ impl Default for HttpConfig {
             request_timeout: Duration::from_secs(60),
             connect_timeout: Duration::from_secs(10),
             user_agent: format!("keyless/{}", env!("CARGO_PKG_VERSION")),
+            max_response_bytes: MAX_RESPONSE_BYTES,
         }
     }
 }
@@ -79,6 +90,8 @@ struct Inner {
 #[derive(Clone)]
 pub struct AzureHttp {
     inner: Arc<Inner>,
+    /// The cloud profile's origins; a request elsewhere is refused before it is sent.
+    confinement: Option<Arc<CloudOrigins>>,
 }
 
 impl std::fmt::Debug for AzureHttp {
@@ -116,7 +129,14 @@ impl AzureHttp {
                 config,
                 observer,
             }),
+            confinement: None,
         })
+    }
+
+    /// The same transport (shared limits and slow-downs) refusing every request whose origin
+    /// the profile does not name, with [`AzureError::HostOutsideCloud`].
+    pub fn confined_to(&self, profile: &CloudProfile) -> AzureHttp {
+        AzureHttp { inner: self.inner.clone(), confinement: Some(Arc::new(CloudOrigins::of(profile))) }
     }
 
     pub fn config(&self) -> &HttpConfig {
@@ -140,6 +160,15 @@ impl AzureHttp {
     /// Sends with throttle retries and returns the final response whatever its status.
     pub async fn send_raw(&self, request: ApiRequest) -> Result<ApiResponse, AzureError> {
         let shown_url = redact_url(&request.url);
+        if let Some(origins) = self.confinement.as_deref().filter(|origins| !origins.allows(&request.url)) {
+            tracing::warn!(url = %shown_url, cloud = origins.cloud_name(), "refused a request outside the cloud profile");
+            return Err(AzureError::HostOutsideCloud {
+                service: request.service,
+                url: shown_url,
+                cloud: origins.cloud_name().to_string(),
+                allowed: origins.describe(),
+            });
+        }
         if let Some(reason) = &request.body_error {
             return Err(AzureError::Malformed {
                 service: request.service,
@@ -305,12 +334,27 @@ impl AzureHttp {
         })?;
         let status = response.status().as_u16();
         let headers = response.headers().clone();
-        let body = response.bytes().await.map_err(|e| {
-            let description = format!("reading the response failed: {}", describe_reqwest_error(&e));
-            if request.is_idempotent() {
-                network(description, true)
-            } else {
-                outcome_unknown(format!("got HTTP {status} but {description}"), Some(status))
+        let limit = self.inner.config.max_response_bytes;
+        let body = read_capped(response, limit).await.map_err(|failure| match failure {
+            ReadFailure::TooLarge => AttemptError {
+                retryable: false,
+                error: AzureError::Malformed {
+                    service,
+                    url: shown_url.to_string(),
+                    status,
+                    reason: format!(
+                        "the answer is larger than {limit} bytes, far more than any real answer; Keyless stopped reading it"
+                    ),
+                    request_id: crate::error_parse::header_request_id(service, &headers),
+                },
+            },
+            ReadFailure::Network(e) => {
+                let description = format!("reading the response failed: {}", describe_reqwest_error(&e));
+                if request.is_idempotent() {
+                    network(description, true)
+                } else {
+                    outcome_unknown(format!("got HTTP {status} but {description}"), Some(status))
+                }
             }
         })?;
         Ok(ApiResponse {
@@ -319,7 +363,7 @@ impl AzureHttp {
             url: shown_url.to_string(),
             status,
             headers,
-            body: body.to_vec(),
+            body,
         })
     }
 
@@ -372,6 +416,28 @@ fn may_have_been_committed(status: u16) -> bool {
 struct AttemptError {
     retryable: bool,
     error: AzureError,
+}
+
+enum ReadFailure {
+    TooLarge,
+    Network(reqwest::Error),
+}
+
+/// Reads a body chunk by chunk and stops as soon as it passes `limit` (a declared
+/// Content-Length above it is refused before reading), so a hostile endpoint cannot make
+/// Keyless hold an unbounded answer in memory.
+async fn read_capped(mut response: reqwest::Response, limit: usize) -> Result<Vec<u8>, ReadFailure> {
+    if response.content_length().is_some_and(|declared| declared > limit as u64) {
+        return Err(ReadFailure::TooLarge);
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(ReadFailure::Network)? {
+        if body.len() + chunk.len() > limit {
+            return Err(ReadFailure::TooLarge);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
 }
 
 /// reqwest's Display omits the cause ("error sending request"); walk the chain so a user sees

@@ -41,6 +41,7 @@ pub async fn sign_in_on_demand(
     interaction: Interaction<'_>,
     cancel: &SignInCancel,
 ) -> Result<Session, AuthError> {
+    let http = &http.confined_to(&options.cloud);
     let remembered = remembered.filter(|_| options.may_use_remembered_sign_in());
     if let Some(store) = remembered.filter(|_| !matches!(interaction, Interaction::AzureCli)) {
         let restore = SignInOptions { remember: Some(store), ..options.clone() };

@@ -120,7 +120,7 @@ impl Session {
     ) -> Session {
         Session {
             inner: Arc::new(SessionInner {
-                http: http.clone(),
+                http: http.confined_to(&options.cloud),
                 cloud: options.cloud.clone(),
                 client_id: options.client_id.clone(),
                 account,

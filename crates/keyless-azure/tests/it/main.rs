@@ -5,6 +5,8 @@ mod behaviour;
 mod clients_read;
 mod clients_write;
 mod cloud;
+mod confinement;
+mod decoder_fuzz;
 mod devops_bodies;
 mod emulated;
 mod errors;

@@ -104,7 +104,12 @@ pub(super) fn token(em: &Emulator, call: &Call, tenant_segment: &str) -> Respons
         scope: parsed.resource_scopes.join(" "),
     };
     let unique = w.ids.next("token");
-    let access = tokens::jwt(&tokens::access_claims(&em.clock, &record, &user.display_name, now, unique), unique);
+    let signed = tokens::jwt(&tokens::access_claims(&em.clock, &record, &user.display_name, now, unique), unique);
+    // The marker goes into the opaque signature part, so the claims still decode.
+    let access = match signed.rsplit_once('.') {
+        Some((claims, signature)) => format!("{claims}.{}{signature}", em.config.token_marker),
+        None => signed,
+    };
     w.auth.access_tokens.insert(access.clone(), record);
     let mut granted: Vec<String> = parsed.resource_scopes.clone();
     let lifetime = em.config.access_token_lifetime.as_secs();
@@ -116,7 +121,7 @@ pub(super) fn token(em: &Emulator, call: &Call, tenant_segment: &str) -> Respons
     });
     let wants_refresh = parsed.offline_access || grant_type == "refresh_token";
     if wants_refresh {
-        let rt = format!("1.{}", URL_SAFE_NO_PAD.encode(w.ids.next("refresh").to_string()));
+        let rt = format!("1.{}{}", em.config.token_marker, URL_SAFE_NO_PAD.encode(w.ids.next("refresh").to_string()));
         w.auth.refresh_tokens.insert(
             rt.clone(),
             RefreshToken { user: user.id, client_id, expires: now.days_after(REFRESH_LIFETIME_DAYS) },
