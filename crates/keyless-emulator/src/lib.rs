@@ -86,6 +86,9 @@ pub struct EmulatorConfig {
     /// Simulated work of a managed identity FIC write; a second write to the same identity in
     /// this window gets 409 Conflict.
     pub fic_write_hold: Duration,
+    /// Text written into every access and refresh token issued (base64url characters only),
+    /// so a test can search logs, files and screens for any token that leaked. Empty: none.
+    pub token_marker: String,
 }
 
 impl Default for EmulatorConfig {
@@ -109,6 +112,7 @@ impl Default for EmulatorConfig {
             device_code_lifetime: Duration::from_secs(900),
             access_token_lifetime: Duration::from_secs(3600),
             fic_write_hold: Duration::from_millis(25),
+            token_marker: String::new(),
         }
     }
 }
