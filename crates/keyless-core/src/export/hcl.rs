@@ -80,6 +80,10 @@ impl Block {
 
     pub(super) fn write(&self, out: &mut String, indent: usize) {
         let pad = "  ".repeat(indent);
+        if self.items.is_empty() {
+            let _ = writeln!(out, "{pad}{} {{}}", self.header);
+            return;
+        }
         let _ = writeln!(out, "{pad}{} {{", self.header);
         // Consecutive attributes align their `=` the way `terraform fmt` does.
         let mut index = 0;

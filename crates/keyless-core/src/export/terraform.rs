@@ -234,7 +234,13 @@ impl Renderer<'_> {
                     .string("location", &mi.location);
                 self.names.managed_identities.insert(mi.resource_id.to_ascii_lowercase(), name.clone());
                 self.names.identities_by_client.insert(mi.client_id, format!("azurerm_user_assigned_identity.{name}"));
-                self.emit("azurerm_user_assigned_identity", &name, block, Some(mi.resource_id.clone()), None);
+                self.emit(
+                    "azurerm_user_assigned_identity",
+                    &name,
+                    block,
+                    Some(canonical_arm_id(&mi.resource_id)),
+                    None,
+                );
             }
             ExportObject::FederatedCredential(fic) => self.federated_credential(fic),
             ExportObject::RoleAssignment(role) => self.role_assignment(role),
@@ -272,7 +278,7 @@ impl Renderer<'_> {
                 let name = self.claim(resource_type, &fic.name, "credential");
                 let parent_id = match self.names.managed_identities.get(&resource_id.to_ascii_lowercase()) {
                     Some(mi) => format!("azurerm_user_assigned_identity.{mi}.id"),
-                    None => hcl_string(resource_id),
+                    None => hcl_string(&canonical_arm_id(resource_id)),
                 };
                 let resource_group = resource_group_of(resource_id).unwrap_or_default();
                 let block = Block::new(format!("resource \"{resource_type}\" \"{name}\""))
@@ -282,7 +288,7 @@ impl Renderer<'_> {
                     .attr("audience", audiences)
                     .string("issuer", &fic.issuer)
                     .string("subject", &fic.subject);
-                let import_id = format!("{resource_id}/federatedIdentityCredentials/{}", fic.name);
+                let import_id = format!("{}/federatedIdentityCredentials/{}", canonical_arm_id(resource_id), fic.name);
                 self.emit(resource_type, &name, block, Some(import_id), None);
             }
         }
@@ -296,7 +302,8 @@ impl Renderer<'_> {
         };
         let scope_label = role.scope.rsplit('/').next().unwrap_or_default();
         let name = self.claim(resource_type, &format!("{role_label} {scope_label}"), "role");
-        let mut block = Block::new(format!("resource \"{resource_type}\" \"{name}\"")).string("scope", &role.scope);
+        let mut block = Block::new(format!("resource \"{resource_type}\" \"{name}\""))
+            .string("scope", &canonical_arm_id(&role.scope));
         block = match &role.role {
             RoleRef::Name(role_name) => block.string("role_definition_name", role_name),
             RoleRef::DefinitionId(id) => block.string("role_definition_id", id),
@@ -306,7 +313,7 @@ impl Renderer<'_> {
             None => hcl_string(&role.principal_id.to_string()),
         };
         let block = block.attr("principal_id", principal);
-        self.emit(resource_type, &name, block, Some(role.id.clone()), None);
+        self.emit(resource_type, &name, block, Some(canonical_arm_id(&role.id)), None);
     }
 
     fn entitlement(&mut self, member: &ExportEntitlement) {
@@ -451,6 +458,21 @@ impl Renderer<'_> {
     }
 }
 
+/// An ARM id with the casing the Terraform providers' id parsers expect for the segments
+/// every id shares; ARM itself sometimes answers `resourcegroups`.
+fn canonical_arm_id(resource_id: &str) -> String {
+    resource_id
+        .split('/')
+        .map(|segment| match segment.to_ascii_lowercase().as_str() {
+            "subscriptions" => "subscriptions",
+            "resourcegroups" => "resourceGroups",
+            "providers" => "providers",
+            _ => segment,
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
 /// The resource group named in an ARM id.
 fn resource_group_of(resource_id: &str) -> Option<&str> {
     let mut parts = resource_id.split('/');
@@ -473,5 +495,15 @@ mod tests {
         assert_eq!(subscription_of(id), Some("s1"));
         assert_eq!(resource_group_of(id), Some("rg-web"));
         assert_eq!(resource_group_of("/providers/Microsoft.Management/managementGroups/mg"), None);
+    }
+
+    #[test]
+    fn arm_ids_get_the_segment_casing_provider_id_parsers_expect() {
+        let answered =
+            "/Subscriptions/s1/resourcegroups/rg-web/Providers/Microsoft.ManagedIdentity/userAssignedIdentities/mi";
+        assert_eq!(
+            canonical_arm_id(answered),
+            "/subscriptions/s1/resourceGroups/rg-web/providers/Microsoft.ManagedIdentity/userAssignedIdentities/mi"
+        );
     }
 }

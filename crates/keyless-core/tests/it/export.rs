@@ -215,6 +215,13 @@ fn several_organizations_get_one_aliased_provider_each_and_resources_use_theirs(
 }
 
 #[test]
+fn the_azurerm_provider_names_the_subscription_and_an_empty_features_block() {
+    let text = render_terraform(&estate()).text;
+    assert!(text.contains("provider \"azurerm\" {\n  features {}\n"), "{text}");
+    assert!(text.contains(&format!("subscription_id = \"{SUBSCRIPTION}\"")), "{text}");
+}
+
+#[test]
 fn one_organization_uses_the_default_provider() {
     let mut set = estate();
     set.organizations.truncate(1);
