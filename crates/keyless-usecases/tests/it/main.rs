@@ -8,6 +8,7 @@ mod migration;
 mod organizations;
 mod preflight;
 mod runs;
+mod sentinel;
 mod sign_in;
 mod support;
 mod tidy;
