@@ -151,6 +151,9 @@ pub enum Command {
     /// Move existing service connections to zero-secret workload identity federation.
     #[command(subcommand)]
     Migrate(MigrateCommand),
+    /// Write service connections and their identities as code, with import blocks for what exists.
+    #[command(subcommand)]
+    Export(ExportCommand),
     /// Print the JSON Schema of the setup file, or of the migration file.
     Schema {
         /// Which file's schema.
@@ -182,6 +185,33 @@ pub enum SchemaFile {
     Setup,
     /// The migration file of `migrate`.
     Migration,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ExportCommand {
+    /// Terraform for the connections of the inventory (or a finished run) and their identities,
+    /// with an `import` block per object. No secret is written. Changes nothing in Azure.
+    Terraform {
+        #[command(flatten)]
+        azure: AzureArgs,
+        #[command(flatten)]
+        state: StateDirArgs,
+        /// Only this organization (repeat for more); every organization you reach by default.
+        #[arg(long = "org", value_name = "NAME")]
+        organizations: Vec<String>,
+        /// Only this connection id (repeat for more); every connection by default.
+        #[arg(long = "connection", value_name = "ID")]
+        connections: Vec<String>,
+        /// What this run made or used, instead of the inventory (see `keyless runs`).
+        #[arg(long, value_name = "RUN_ID", conflicts_with_all = ["organizations", "connections"])]
+        run: Option<String>,
+        /// Write to this file instead of standard output.
+        #[arg(short = 'o', long = "out", value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// Replace the file if it exists.
+        #[arg(long, requires = "out")]
+        force: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

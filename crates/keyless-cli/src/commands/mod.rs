@@ -4,6 +4,7 @@ mod account;
 mod demo;
 mod doctor;
 mod emulator;
+mod export;
 mod inventory;
 pub mod journal;
 mod migrate;
@@ -12,7 +13,7 @@ pub mod setup;
 
 use crate::{
     CommandResult,
-    args::{Command, MigrateCommand},
+    args::{Command, ExportCommand, MigrateCommand},
     output::Printer,
 };
 
@@ -44,6 +45,10 @@ pub async fn run(command: Command, printer: &Printer) -> CommandResult {
         }
         Command::Migrate(MigrateCommand::Revert { azure, state, run, yes }) => {
             migrate::revert(azure, state, &run, yes, printer).await
+        }
+        Command::Export(ExportCommand::Terraform { azure, state, organizations, connections, run, out, force }) => {
+            let what = export::Selection { organizations, connections, run };
+            export::terraform(azure, state, what, out.as_deref(), force, printer).await
         }
         Command::Schema { file } => journal::schema(file, printer),
         Command::Emulator(args) => emulator::run(args, printer).await,

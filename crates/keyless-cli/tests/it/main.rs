@@ -2,6 +2,7 @@
 
 mod bad_input;
 mod doctor;
+mod export;
 mod flows;
 mod inventory;
 mod migrate;
