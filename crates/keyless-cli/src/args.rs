@@ -109,6 +109,17 @@ pub enum Command {
         #[command(flatten)]
         setup: SetupFileArgs,
     },
+    /// Check, before any change, whether you can take each step of the plan and who can grant
+    /// what you lack; exits 7 when something waits for someone else.
+    Preflight {
+        #[command(flatten)]
+        azure: AzureArgs,
+        #[command(flatten)]
+        setup: SetupFileArgs,
+        /// Write the hand-off pack (Markdown, mode 0600) for the steps you cannot take.
+        #[arg(long, value_name = "FILE")]
+        hand_off: Option<PathBuf>,
+    },
     /// Make the setup true: create or reuse every step of the plan, resuming an unfinished run.
     Apply {
         #[command(flatten)]

@@ -8,6 +8,7 @@ mod export;
 mod inventory;
 pub mod journal;
 mod migrate;
+mod preflight;
 mod session;
 pub mod setup;
 
@@ -25,6 +26,9 @@ pub async fn run(command: Command, printer: &Printer) -> CommandResult {
         Command::Orgs(azure) => account::orgs(azure, printer).await,
         Command::Inventory { azure, organizations } => inventory::inventory(azure, organizations, printer).await,
         Command::Plan { azure, setup } => setup::plan(azure, &setup.file, printer).await,
+        Command::Preflight { azure, setup, hand_off } => {
+            preflight::run(azure, &setup.file, hand_off.as_deref(), printer).await
+        }
         Command::Apply { azure, setup, state, yes, report_dir } => {
             setup::apply_setup(
                 setup::ApplyArgs { azure, file: &setup.file, state, yes, report_dir: report_dir.as_deref() },

@@ -38,9 +38,11 @@ pub async fn plan(azure: AzureArgs, file: &Path, printer: &Printer) -> CommandRe
     let setup = read_setup(file)?;
     let connected = session::connect(&azure, printer).await?;
     let planned = runs::plan(&connected, &setup).await.map_err(Failure::from)?;
+    // Each step's needs shown as had or lacking, from read-only permission checks.
+    let checklist = keyless_usecases::preflight::check_planned(&connected, &planned).await;
     let plan = planned.plan;
     printer.result(&plan, || {
-        let mut text = plan.render_text();
+        let mut text = keyless_core::preflight::render_with_checklist(&plan, &checklist);
         if plan.is_no_op() {
             text.push_str("\nNothing to change: everything in the setup exists. `keyless apply` would only verify.\n");
         }

@@ -6,4 +6,5 @@ mod export;
 mod flows;
 mod inventory;
 mod migrate;
+mod preflight;
 mod support;
