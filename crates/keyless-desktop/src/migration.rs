@@ -159,6 +159,7 @@ fn status_view(status: EntryStatus) -> MigrationEntryStatusView {
         EntryStatus::Ready => MigrationEntryStatusView::Ready,
         EntryStatus::HandOff => MigrationEntryStatusView::HandOff,
         EntryStatus::Refused => MigrationEntryStatusView::Refused,
+        EntryStatus::Blocked => MigrationEntryStatusView::Blocked,
         EntryStatus::Skipped => MigrationEntryStatusView::Skipped,
     }
 }

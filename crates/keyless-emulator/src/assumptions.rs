@@ -168,6 +168,17 @@
 //!     Collection bits are held by Project Collection Administrators (`admin`), read (1) by
 //!     everyone; ServiceEndpoints Create (4) and Administer (2) by `admin` and `member`, its
 //!     other bits by every member of the organization; other namespaces answer `false`.
+//! 64. **A classic pipeline in the Pipelines API** (`_apis/pipelines/{id}`) answers
+//!     `configuration: {"type": "designerJson"}` with no path or repository; its steps are read
+//!     from `_apis/build/definitions/{id}` (7.1), whose `process.type` is 1 with the scenario's
+//!     `phases` as written, or 2 with `yamlFilename` for a YAML pipeline.
+//! 65. **A missing build definition** is a 404 `DefinitionNotFoundException`, "Build pipeline
+//!     {id} was not found." (the message an update of a missing definition was seen to give).
+//! 66. **Each project has one Git repository**, named like the project, found by id or name at
+//!     `_apis/git/repositories/{id}`; an unknown one is a 404 `GitRepositoryNotFoundException`
+//!     (TF401019). Every YAML pipeline of the project lives in it, one file per path.
+//! 67. **Release definitions are not served**: they live on `vsrm.dev.azure.com`, and a
+//!     connection's pipeline permissions never name them.
 
 /// `workloadIdentityFederationIssuerType` of Entra-issuer connections (observed).
 pub const ISSUER_TYPE_ENTRA: &str = "EntraID";

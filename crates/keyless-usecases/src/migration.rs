@@ -8,11 +8,12 @@ use std::collections::BTreeMap;
 use futures::future::join_all;
 use keyless_core::{
     Guid,
-    migration::{MigrationFile, MigrationPlan, PlanContext, draft_migration_file, plan_migration},
+    inventory::InventoriedConnection,
+    migration::{MigrationAction, MigrationFile, MigrationPlan, PlanContext, draft_migration_file, plan_migration},
     names::OrgName,
 };
 
-use crate::{Connected, UnreadPlace, UseCaseError, inventory::take_inventory};
+use crate::{Connected, UnreadPlace, UseCaseError, impact::check_impact, inventory::take_inventory};
 
 /// The first migration file, as commented TOML text.
 #[derive(Debug, Clone, PartialEq)]
@@ -66,17 +67,26 @@ pub async fn plan_migration_file(
             organization_ids: &BTreeMap::new(),
             cloud: &connected.cloud.profile,
             signed_in_tenant: connected.tenant(),
+            impact: &BTreeMap::new(),
         };
         return Ok(PlannedMigrationFile { plan: plan_migration(file, &context), unread: vec![] });
     }
     let (inventory, organization_ids) =
         futures::join!(take_inventory(connected, Some(&organizations)), organization_ids(connected, &organizations));
     let inventory = inventory?;
+    // Only the connections the file migrates have their pipelines read.
+    let migrated: Vec<&InventoriedConnection> = inventory
+        .connections
+        .iter()
+        .filter(|c| file.connections.iter().any(|e| e.id == c.id && e.action != MigrationAction::Skip))
+        .collect();
+    let impact = check_impact(connected, &migrated).await;
     let context = PlanContext {
         connections: &inventory.connections,
         organization_ids: &organization_ids,
         cloud: &connected.cloud.profile,
         signed_in_tenant: connected.tenant(),
+        impact: &impact,
     };
     Ok(PlannedMigrationFile { plan: plan_migration(file, &context), unread: inventory.unread })
 }

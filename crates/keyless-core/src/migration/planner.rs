@@ -3,8 +3,9 @@
 //! identity's credential count grows against the cap, who writes the credential, which
 //! pipelines are authorized, and in which wave it runs.
 //!
-//! Pure: the inventory, organization ids and cloud come in; nothing is read or written. It does
-//! not read pipelines: the impact check says so per connection instead of guessing findings.
+//! Pure: the inventory, organization ids, cloud and the impact check's findings come in;
+//! nothing is read or written. A connection whose pipelines were not read is planned without
+//! findings and says so; it is never blocked on a guess.
 //!
 //! Where Azure's behaviour is not documented, the planner guesses, here and only here:
 //! 1. The Entra-issuer subject of a converted connection names the identity's tenant (the
@@ -15,6 +16,9 @@
 //!    Azure DevOps-issuer one until verified, so both count against the cap of 20 while they run.
 //! 4. A shared connection converts from its owning project, as the inventory's classification
 //!    assumes.
+//! 5. A job that may outlive an app registration's federated sign-in (about an hour) fails, so
+//!    that finding blocks an entry whose identity is an app registration; a managed identity's
+//!    sign-in lasts about a day, and an identity of unknown kind is not blocked on a guess.
 
 use std::collections::{BTreeMap, VecDeque};
 
@@ -24,7 +28,9 @@ use super::{MigrationAction, MigrationEntry, MigrationFile};
 use crate::{
     CloudProfile, Guid,
     federation::{self, MAX_FICS_PER_IDENTITY},
+    impact::{ConnectionImpact, Finding, FindingKind},
     inventory::{ConnectionClass, InventoriedConnection, IssuerKind},
+    observed::IdentityKind,
     setup::IdentitySpec,
 };
 
@@ -37,6 +43,8 @@ pub struct PlanContext<'a> {
     pub organization_ids: &'a BTreeMap<String, Guid>,
     pub cloud: &'a CloudProfile,
     pub signed_in_tenant: Guid,
+    /// The impact check per connection id; a connection missing here was not checked.
+    pub impact: &'a BTreeMap<Guid, ConnectionImpact>,
 }
 
 /// The whole plan: every entry of the file, in file order, and the waves.
@@ -75,6 +83,9 @@ pub enum EntryStatus {
     HandOff,
     /// The entry no longer matches its connection, or would break a rule: nothing is done.
     Refused,
+    /// A pipeline that uses the connection would break: each blocking finding must be fixed,
+    /// or accepted by listing its location in `override_blocking`.
+    Blocked,
     /// `action = "skip"`.
     Skipped,
 }
@@ -138,13 +149,9 @@ pub struct PlannedIdentity {
     pub cap: u32,
 }
 
-/// Whether the pipelines that use the connection were checked.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub enum ImpactCheck {
-    /// No client reads pipeline definitions yet, so no finding is claimed either way.
-    PipelinesNotRead,
-}
+/// Whether the pipelines that use the connection were checked, and what was found: the
+/// impact check's result for the entry's connection.
+pub type ImpactCheck = ConnectionImpact;
 
 /// One entry of the file, planned.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -213,8 +220,8 @@ fn plan_entry(entry: &MigrationEntry, context: &PlanContext<'_>) -> PlannedMigra
         identity: None,
         all_pipelines: false,
         authorized_pipelines: vec![],
-        impact: ImpactCheck::PipelinesNotRead,
-        accepted_findings: entry.override_blocking.clone(),
+        impact: ImpactCheck::NotRead { reason: "the entry is not migrated".into() },
+        accepted_findings: vec![],
         notes: vec![],
         wave: None,
     };
@@ -254,15 +261,82 @@ fn plan_entry(entry: &MigrationEntry, context: &PlanContext<'_>) -> PlannedMigra
     if let Some(refusal) = action_mismatch(entry.action, connection) {
         return PlannedMigration { status: EntryStatus::Refused, refusal: Some(refusal), ..planned };
     }
-    if !entry.override_blocking.is_empty() {
-        planned.notes.push(
-            "override_blocking is kept for the impact check; no pipeline was read, so nothing is overridden yet".into(),
-        );
-    }
-    match entry.action {
+    let planned = match entry.action {
         MigrationAction::ReplaceWithAzureDevopsConnection => plan_replacement(planned, entry, connection, context),
         _ => plan_in_place(planned, connection, context),
+    };
+    let signs_in_as_app_registration = match &entry.identity {
+        Some(IdentitySpec::AppRegistration { .. }) => true,
+        Some(_) => false,
+        None => connection.identity.as_ref().and_then(|i| i.kind) == Some(IdentityKind::AppRegistration),
+    };
+    let impact = context.impact.get(&entry.id).map(|impact| for_identity(impact, signs_in_as_app_registration));
+    judge_impact(planned, entry, impact.as_ref())
+}
+
+/// The findings as they apply to the identity the connection will sign in as: a job that may
+/// outlive the federated sign-in breaks with an app registration (about an hour), not with a
+/// managed identity (about a day).
+fn for_identity(impact: &ConnectionImpact, app_registration: bool) -> ConnectionImpact {
+    let ConnectionImpact::Checked { findings } = impact else { return impact.clone() };
+    let findings = findings
+        .iter()
+        .map(|finding| {
+            let long_job = matches!(finding.kind, FindingKind::JobLongerThanTokenLifetime { .. });
+            Finding { blocking: finding.blocking || (long_job && app_registration), ..finding.clone() }
+        })
+        .collect();
+    ConnectionImpact::Checked { findings }
+}
+
+/// Blocks a runnable entry while a blocking finding is neither fixed nor accepted by its
+/// location in `override_blocking`; accepted ones are listed.
+fn judge_impact(
+    mut planned: PlannedMigration,
+    entry: &MigrationEntry,
+    impact: Option<&ConnectionImpact>,
+) -> PlannedMigration {
+    if planned.status == EntryStatus::Refused {
+        return planned;
     }
+    let Some(impact) = impact else {
+        planned.impact = ImpactCheck::NotRead { reason: "the pipelines that use it were not read".into() };
+        if !entry.override_blocking.is_empty() {
+            planned.notes.push("override_blocking is not applied: no pipeline was read".into());
+        }
+        return planned;
+    };
+    planned.impact = impact.clone();
+    if let ConnectionImpact::NotRead { .. } = impact {
+        if !entry.override_blocking.is_empty() {
+            planned.notes.push("override_blocking is not applied: the pipelines could not all be read".into());
+        }
+        return planned;
+    }
+    let accepted = |location: &str| entry.override_blocking.iter().any(|listed| listed.trim() == location.trim());
+    let mut unaccepted = 0;
+    for finding in impact.blocking() {
+        if accepted(&finding.location) {
+            if !planned.accepted_findings.contains(&finding.location) {
+                planned.accepted_findings.push(finding.location.clone());
+            }
+        } else {
+            unaccepted += 1;
+        }
+    }
+    for listed in &entry.override_blocking {
+        if !impact.blocking().any(|finding| finding.location.trim() == listed.trim()) {
+            planned.notes.push(format!("override_blocking lists '{listed}', which is no blocking finding now"));
+        }
+    }
+    if unaccepted > 0 {
+        planned.status = EntryStatus::Blocked;
+        planned.notes.push(format!(
+            "{unaccepted} blocking finding(s): fix each in its pipeline, or accept it by adding its location to \
+             override_blocking"
+        ));
+    }
+    planned
 }
 
 fn refuse(planned: PlannedMigration, problem: impl Into<String>, help: impl Into<String>) -> PlannedMigration {

@@ -3,14 +3,16 @@
 use std::fmt::Write;
 
 use super::planner::{CredentialWriter, EntryStatus, ImpactCheck, MigrationPlan, PlannedMigration, SubjectSource};
+use crate::impact::Finding;
 
 /// The plan as the CLI prints it.
 pub fn render_migration_plan(plan: &MigrationPlan) -> String {
     let mut text = String::new();
     let refused = plan.refused().count();
+    let blocked = plan.entries.iter().filter(|e| e.status == EntryStatus::Blocked).count();
     let _ = writeln!(
         text,
-        "Migration plan: {} entries, {} in {} waves of at most {}, {refused} refused.",
+        "Migration plan: {} entries, {} in {} waves of at most {}, {refused} refused, {blocked} blocked.",
         plan.entries.len(),
         plan.waves.iter().map(|w| w.connections.len()).sum::<usize>(),
         plan.waves.len(),
@@ -33,11 +35,27 @@ pub fn render_migration_plan(plan: &MigrationPlan) -> String {
     text
 }
 
+/// `  [blocking] shop-assets: steps[0] (AzureFileCopy@4): advice`.
+fn finding_line(text: &mut String, finding: &Finding, accepted: &[String]) {
+    let mark = match (finding.blocking, accepted.contains(&finding.location)) {
+        (true, true) => "accepted",
+        (true, false) => "blocking",
+        (false, _) => "warning",
+    };
+    let task = match (&finding.task, finding.version) {
+        (Some(task), Some(version)) => format!(" ({task}@{version})"),
+        (Some(task), None) => format!(" ({task})"),
+        _ => String::new(),
+    };
+    let _ = writeln!(text, "  [{mark}] {}{task}: {}", finding.location, finding.advice);
+}
+
 fn entry(text: &mut String, planned: &PlannedMigration) {
     let status = match planned.status {
         EntryStatus::Ready => "ready",
         EntryStatus::HandOff => "hand-off",
         EntryStatus::Refused => "REFUSED",
+        EntryStatus::Blocked => "BLOCKED",
         EntryStatus::Skipped => "skipped",
     };
     let _ = writeln!(
@@ -98,11 +116,20 @@ fn entry(text: &mut String, planned: &PlannedMigration) {
         planned.authorized_pipelines.iter().map(u64::to_string).collect::<Vec<_>>().join(", ")
     };
     let _ = writeln!(text, "  pipelines authorized: {pipelines}");
-    match planned.impact {
-        ImpactCheck::PipelinesNotRead => text.push_str("  impact check: pipelines not read yet\n"),
-    }
-    for finding in &planned.accepted_findings {
-        let _ = writeln!(text, "  accepted finding: {finding}");
+    match &planned.impact {
+        ImpactCheck::NotRead { reason } => {
+            let _ = writeln!(text, "  impact check: not done: {reason}");
+        }
+        ImpactCheck::Checked { findings } if findings.is_empty() => {
+            text.push_str("  impact check: nothing breaks in the pipelines that use it\n");
+        }
+        ImpactCheck::Checked { findings } => {
+            let blocking = findings.iter().filter(|f| f.blocking).count();
+            let _ = writeln!(text, "  impact check: {} finding(s), {blocking} blocking", findings.len());
+            for finding in findings {
+                finding_line(text, finding, &planned.accepted_findings);
+            }
+        }
     }
     for note in &planned.notes {
         let _ = writeln!(text, "  note: {note}");

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use keyless_core::{
     CloudName, CloudProfile, Guid,
+    impact::{ConnectionImpact, analyze_yaml},
     inventory::{ConnectionFacts, CredentialMatch, InventoriedConnection, InventoryIdentity},
     migration::{
         EntryStatus, MigrationAction, MigrationPlan, PlanContext, draft_migration_file, parse_migration_toml,
@@ -89,11 +90,25 @@ fn classified(facts: Vec<ConnectionFacts>) -> Vec<InventoriedConnection> {
 
 /// Plans `file` against `connections` on the public cloud, signed in to `TENANT`.
 fn check(file: &str, connections: &[InventoriedConnection]) -> MigrationPlan {
+    check_with_impact(file, connections, BTreeMap::new())
+}
+
+/// `check`, with the impact check's result per connection id.
+fn check_with_impact(
+    file: &str,
+    connections: &[InventoriedConnection],
+    impact: BTreeMap<Guid, ConnectionImpact>,
+) -> MigrationPlan {
     let file = parse_migration_toml("migration.toml", file).unwrap_or_else(|e| panic!("{}", e.display_with_help()));
     let organization_ids = BTreeMap::from([("contoso".to_string(), CONTOSO_ID), ("fabrikam".to_string(), FABRIKAM_ID)]);
     let cloud: CloudProfile = CloudName::Public.profile();
-    let context =
-        PlanContext { connections, organization_ids: &organization_ids, cloud: &cloud, signed_in_tenant: TENANT };
+    let context = PlanContext {
+        connections,
+        organization_ids: &organization_ids,
+        cloud: &cloud,
+        signed_in_tenant: TENANT,
+        impact: &impact,
+    };
     plan_migration(&file, &context)
 }
 
@@ -266,4 +281,197 @@ fn the_example_migration_file_parses_with_every_action() {
         ]
     );
     assert_eq!(file.options.wave_size, 10);
+}
+
+/// A pipeline of `shop-auto` with an unsupported task version, a script kept in a file that gets
+/// the connection's credentials, and a three-hour job.
+const RISKY_PIPELINE: &str = "\
+jobs:
+  - job: deploy
+    timeoutInMinutes: 180
+    steps:
+      - task: AzureFileCopy@4
+        inputs:
+          azureSubscription: shop-auto
+          SourcePath: out
+          Destination: AzureBlob
+      - task: AzureCLI@2
+        inputs:
+          azureSubscription: shop-auto
+          addSpnToEnvironment: true
+          scriptType: bash
+          scriptLocation: scriptPath
+          scriptPath: deploy.sh
+";
+
+/// The impact of `RISKY_PIPELINE` on `shop-auto` (id 1), as the use case reports it: each
+/// location starts with the pipeline's name.
+fn risky_impact() -> BTreeMap<Guid, ConnectionImpact> {
+    let findings = analyze_yaml(RISKY_PIPELINE, &["shop-auto"])
+        .unwrap()
+        .into_iter()
+        .map(|f| keyless_core::impact::Finding { location: format!("shop-deploy: {}", f.location), ..f })
+        .collect();
+    BTreeMap::from([(id(1), ConnectionImpact::Checked { findings })])
+}
+
+#[test]
+fn blocking_findings_block_the_entry_and_keep_it_out_of_the_waves() {
+    let connections = classified(vec![secret("contoso", "shop-auto", 1, "Automatic")]);
+    let plan = check_with_impact(&entry("contoso", "shop-auto", 1, "convert-in-place"), &connections, risky_impact());
+    let planned = &plan.entries[0];
+    assert_eq!(planned.status, EntryStatus::Blocked, "{planned:#?}");
+    assert!(plan.waves.is_empty(), "a blocked entry runs in no wave");
+    let ConnectionImpact::Checked { findings } = &planned.impact else { panic!("{planned:#?}") };
+    let blocking: Vec<&str> = findings.iter().filter(|f| f.blocking).map(|f| f.location.as_str()).collect();
+    assert_eq!(
+        blocking,
+        ["shop-deploy: jobs[0].steps[0]", "shop-deploy: jobs[0].steps[1]", "shop-deploy: jobs[0]"],
+        "the task version, the script in a file and the three-hour job with an app registration"
+    );
+    insta::assert_snapshot!("blocked_by_findings", render_migration_plan(&plan));
+}
+
+#[test]
+fn accepting_every_blocking_location_makes_the_entry_ready_again() {
+    let connections = classified(vec![secret("contoso", "shop-auto", 1, "Automatic")]);
+    let accept_all = "override_blocking = [\"shop-deploy: jobs[0].steps[0]\", \"shop-deploy: jobs[0].steps[1]\", \"shop-deploy: jobs[0]\"]\n";
+    let file = entry("contoso", "shop-auto", 1, "convert-in-place") + accept_all;
+    let plan = check_with_impact(&file, &connections, risky_impact());
+    assert_eq!(plan.entries[0].status, EntryStatus::Ready, "{:#?}", plan.entries[0]);
+    assert_eq!(plan.entries[0].accepted_findings.len(), 3);
+    assert_eq!(plan.waves.len(), 1);
+
+    let accept_some = "override_blocking = [\"shop-deploy: jobs[0].steps[0]\"]\n";
+    let file = entry("contoso", "shop-auto", 1, "convert-in-place") + accept_some;
+    let plan = check_with_impact(&file, &connections, risky_impact());
+    assert_eq!(plan.entries[0].status, EntryStatus::Blocked, "two blocking findings are still not accepted");
+    assert_eq!(plan.entries[0].accepted_findings, ["shop-deploy: jobs[0].steps[0]"]);
+}
+
+#[test]
+fn a_long_job_does_not_block_a_connection_backed_by_a_managed_identity() {
+    let mut facts = secret("contoso", "shop-auto", 1, "Automatic");
+    facts.identity.as_mut().unwrap().kind = Some(IdentityKind::ManagedIdentity);
+    let file = entry("contoso", "shop-auto", 1, "convert-in-place")
+        + "override_blocking = [\"shop-deploy: jobs[0].steps[0]\", \"shop-deploy: jobs[0].steps[1]\"]\n";
+    let plan = check_with_impact(&file, &classified(vec![facts]), risky_impact());
+    assert_eq!(plan.entries[0].status, EntryStatus::Ready, "{:#?}", plan.entries[0]);
+}
+
+#[test]
+fn unread_pipelines_are_said_and_block_nothing() {
+    let connections = classified(vec![secret("contoso", "shop-auto", 1, "Automatic")]);
+    let impact = BTreeMap::from([(id(1), ConnectionImpact::NotRead { reason: "pipeline 4: 403 forbidden".into() })]);
+    let plan = check_with_impact(&entry("contoso", "shop-auto", 1, "convert-in-place"), &connections, impact);
+    assert_eq!(plan.entries[0].status, EntryStatus::Ready);
+    assert!(render_migration_plan(&plan).contains("impact check: not done: pipeline 4: 403 forbidden"));
+}
+
+mod yaml_patch {
+    //! The rewrite for a replaced connection: applying its patch to the original YAML gives the
+    //! rewritten YAML, and only connection inputs that name the old connection change.
+
+    use keyless_core::migration::{rename_connection_inputs, unified_patch};
+    use proptest::prelude::*;
+
+    /// One piece of a pipeline and how it must read after the rewrite from `old-feed` to `new-feed`.
+    fn piece() -> impl Strategy<Value = (String, String)> {
+        let name = prop_oneof![Just("old-feed"), Just("OLD-FEED"), Just("other-feed")];
+        let key = prop_oneof![
+            Just("azureSubscription"),
+            Just("connectedServiceName"),
+            Just("serviceConnection"),
+            Just("nuGetServiceConnections"),
+            Just("azureDevOpsServiceConnection"),
+        ];
+        let quote = prop_oneof![Just(""), Just("'"), Just("\"")];
+        let input = (key, name.clone(), quote).prop_map(|(key, name, q)| {
+            let renamed = if name.eq_ignore_ascii_case("old-feed") { "new-feed" } else { name };
+            (
+                format!("  - task: Some@1\n    inputs:\n      {key}: {q}{name}{q} # {name}\n"),
+                format!("  - task: Some@1\n    inputs:\n      {key}: {q}{renamed}{q} # {name}\n"),
+            )
+        });
+        let repository = name.clone().prop_map(|name| {
+            let renamed = if name.eq_ignore_ascii_case("old-feed") { "new-feed" } else { name };
+            let resource = |endpoint: &str| {
+                format!("  - checkout: shared\n# endpoint: {name}\nresources:\n  repositories:\n    - repository: shared\n      endpoint: {endpoint}\nsteps:\n")
+            };
+            (resource(name), resource(renamed))
+        });
+        let script = name.clone().prop_map(|name| {
+            let text = format!(
+                "  - script: |\n      azureSubscription: {name}\n      echo {name}\n    displayName: uses {name}\n"
+            );
+            (text.clone(), text)
+        });
+        let unrelated = name.prop_map(|name| {
+            let text = format!("  - task: Other@1\n    inputs:\n      appName: {name}\n      package: {name}.zip\n");
+            (text.clone(), text)
+        });
+        prop_oneof![input, repository, script, unrelated]
+    }
+
+    /// Applies a unified diff to `original` the way `git apply` does, hunk by hunk.
+    fn apply(original: &str, patch: &str) -> String {
+        let lines: Vec<&str> = original.split_inclusive('\n').collect();
+        let mut out = String::new();
+        let mut next = 0;
+        let mut patch_lines = patch.split_inclusive('\n').peekable();
+        while let Some(line) = patch_lines.next() {
+            let Some(header) = line.strip_prefix("@@ -") else { continue };
+            let start: usize = header.split([',', ' ']).next().unwrap().parse().unwrap();
+            let from = start.saturating_sub(1).max(next);
+            out.extend(lines[next..from].iter().copied());
+            next = from;
+            let mut previous = b' ';
+            while let Some(body) = patch_lines.next_if(|l| !l.starts_with("@@")) {
+                let marker = body.as_bytes().first().copied();
+                match marker {
+                    Some(b' ') => {
+                        out.push_str(lines[next]);
+                        next += 1;
+                    }
+                    Some(b'-') => next += 1,
+                    Some(b'+') => out.push_str(&body[1..]),
+                    // The line before had no newline at the end of its file.
+                    Some(b'\\') if previous == b'+' && out.ends_with('\n') => {
+                        out.pop();
+                    }
+                    _ => {}
+                }
+                previous = marker.unwrap_or(b' ');
+            }
+        }
+        out.extend(lines[next..].iter().copied());
+        out
+    }
+
+    proptest! {
+        #[test]
+        fn the_patch_turns_the_original_into_the_rewrite_and_only_connection_inputs_change(
+            pieces in proptest::collection::vec(piece(), 1..12),
+            trailing_newline in any::<bool>(),
+        ) {
+            let mut original = "trigger: none\nsteps:\n".to_string();
+            let mut expected = original.clone();
+            for (from, to) in &pieces {
+                original.push_str(from);
+                expected.push_str(to);
+            }
+            if !trailing_newline {
+                original.push_str("# end");
+                expected.push_str("# end");
+            }
+            let rewrite = rename_connection_inputs(&original, "old-feed", "new-feed");
+            prop_assert_eq!(&rewrite.text, &expected);
+            let patch = unified_patch("/pipelines/build.yml", &original, &rewrite.text);
+            prop_assert_eq!(patch.is_empty(), original == expected);
+            if !patch.is_empty() {
+                prop_assert!(patch.starts_with("diff --git a/pipelines/build.yml b/pipelines/build.yml\n--- a/pipelines/build.yml\n+++ b/pipelines/build.yml\n"), "{}", patch);
+            }
+            prop_assert_eq!(apply(&original, &patch), rewrite.text);
+        }
+    }
 }

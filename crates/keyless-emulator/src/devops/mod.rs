@@ -7,6 +7,7 @@
 //! PATs, basic auth and OAuth apps are not accepted; only Entra bearer tokens are.
 
 mod core;
+mod definitions;
 mod endpoints;
 mod entitlements;
 mod identities;
@@ -216,7 +217,7 @@ async fn route(em: &Emulator, call: &Call, host: Host, caller: &Caller) -> Respo
                 (Some("_apis"), Some("serviceendpoint")) => {
                     endpoints::route_project(em, call, caller, &project, &s[1..])
                 }
-                (Some("_apis"), Some("pipelines")) | (Some("_apis"), Some("git")) => {
+                (Some("_apis"), Some("pipelines")) | (Some("_apis"), Some("git")) | (Some("_apis"), Some("build")) => {
                     pipelines::route(em, call, caller, &project, &s[1..])
                 }
                 _ => not_found_route(call),

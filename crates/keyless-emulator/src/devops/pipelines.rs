@@ -1,5 +1,7 @@
-//! Pipelines of a project: list and get (with `configuration.path`), the YAML through the Git
-//! items API, and pipeline permissions for endpoints (`allPipelines` and named pipelines).
+//! Pipelines of a project: list and get (with `configuration.path` for YAML pipelines,
+//! `designerJson` for classic ones), the project's repository and its YAML files through the Git
+//! items API, classic build definitions (`definitions`), and pipeline permissions for endpoints
+//! (`allPipelines` and named pipelines).
 //!
 //! Runs, queues, environments and checks are not modelled; YAML is served as the scenario
 //! wrote it, not parsed.
@@ -11,7 +13,7 @@ use axum::{
 use keyless_core::Guid;
 use serde_json::{Value, json};
 
-use super::{Caller, endpoints::may_manage_endpoint, not_found_route, versions, wrapped_error};
+use super::{Caller, definitions, endpoints::may_manage_endpoint, not_found_route, versions, wrapped_error};
 use crate::{
     http::{self, Call, decode_continuation, encode_continuation},
     state::{Emulator, Pipeline, PipelineAuthorization, PipelinePermission, World},
@@ -56,6 +58,10 @@ pub fn route(em: &Emulator, call: &Call, caller: &Caller, project: &str, s: &[&s
         (&Method::GET, ["git", "repositories", _, "items"]) => {
             versions::check(call, versions::STABLE).unwrap_or_else(|| item(em, call, &org, project_id))
         }
+        (&Method::GET, ["git", "repositories", _]) => versions::check(call, versions::STABLE)
+            .unwrap_or_else(|| definitions::repository(em, call, &org, project_id)),
+        (&Method::GET, ["build", "definitions", _]) => versions::check(call, versions::STABLE)
+            .unwrap_or_else(|| definitions::build_definition(em, call, &org, project_id)),
         _ => not_found_route(call),
     }
 }
@@ -70,7 +76,9 @@ fn pipeline_json(em: &Emulator, p: &Pipeline, detailed: bool) -> Value {
         "name": p.name,
         "folder": p.folder,
     });
-    if detailed {
+    if detailed && p.classic_phases.is_some() {
+        v["configuration"] = json!({"type": "designerJson"});
+    } else if detailed {
         v["configuration"] = json!({
             "path": p.path,
             "repository": {"id": p.repository_id.to_string(), "type": "azureReposGit"},
@@ -115,6 +123,7 @@ fn item(em: &Emulator, call: &Call, org: &str, project: Guid) -> Response {
         .find(|p| {
             p.organization == org
                 && p.project == project
+                && p.classic_phases.is_none()
                 && p.repository_id.to_string().eq_ignore_ascii_case(repo)
                 && p.path == path
         })

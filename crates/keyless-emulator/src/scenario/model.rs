@@ -371,7 +371,13 @@ pub struct PipelineSpec {
     pub folder: String,
     #[serde(default = "default_yaml_path")]
     pub path: String,
+    /// The YAML file's text; empty for a classic pipeline.
+    #[serde(default)]
     pub yaml: String,
+    /// A classic (designer) build pipeline instead of YAML: its `process.phases` as Azure DevOps
+    /// returns them (steps with `task.id`, `task.versionSpec` and `inputs`; `jobTimeoutInMinutes`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub classic_phases: Option<serde_json::Value>,
 }
 
 fn yes() -> bool {

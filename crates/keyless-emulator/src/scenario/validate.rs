@@ -278,6 +278,22 @@ pub(super) fn check(s: &Scenario) -> Result<(), ScenarioError> {
         if s.pipelines.iter().filter(|q| q.organization == p.organization && q.id == p.id).count() > 1 {
             return fail(format!("pipeline id {} is used twice in '{}'", p.id, p.organization));
         }
+        if p.yaml.trim().is_empty() == p.classic_phases.is_none() {
+            return fail(format!("pipeline '{}' needs either yaml or classic_phases (not both)", p.name));
+        }
+        // A project has one repository, so two YAML pipelines at one path would read one file.
+        let same_file = |q: &&crate::scenario::PipelineSpec| {
+            q.classic_phases.is_none()
+                && q.organization == p.organization
+                && q.project.eq_ignore_ascii_case(&p.project)
+                && q.path == p.path
+        };
+        if p.classic_phases.is_none() && s.pipelines.iter().filter(same_file).count() > 1 {
+            return fail(format!(
+                "two YAML pipelines of '{}/{}' are at {}: give each its own path",
+                p.organization, p.project, p.path
+            ));
+        }
     }
     Ok(())
 }

@@ -322,6 +322,7 @@ pub(super) fn build(s: &Scenario, seed: u64) -> World {
             folder: p.folder.clone(),
             path: p.path.clone(),
             yaml: p.yaml.clone(),
+            classic_phases: p.classic_phases.clone(),
             repository_id,
         });
     }

@@ -304,6 +304,8 @@ pub struct Pipeline {
     pub folder: String,
     pub path: String,
     pub yaml: String,
+    /// A classic build pipeline's `process.phases`; `None` for a YAML pipeline.
+    pub classic_phases: Option<serde_json::Value>,
     pub repository_id: Guid,
 }
 

@@ -3,6 +3,7 @@
 mod arm;
 mod commit_then_timeout;
 mod control;
+mod definitions;
 mod devops;
 mod endpoints;
 mod entra;

@@ -3,6 +3,7 @@
 
 mod doctor;
 mod export;
+mod impact;
 mod inventory;
 mod migration;
 mod organizations;

@@ -52,12 +52,13 @@ async fn planning_the_drafted_file_names_the_subject_a_manual_conversion_expects
     let planned = plan_migration_file(&world.connected, &file).await.unwrap();
     let plan = &planned.plan;
     assert_eq!(plan.refused().count(), 0, "{plan:#?}");
-    assert_eq!(plan.waves.len(), 1, "six connections fit one wave of ten");
-    assert_eq!(plan.waves[0].connections.len(), 6);
+    assert_eq!(plan.waves.len(), 1, "the three connections no pipeline finding blocks fit one wave of ten");
+    assert_eq!(plan.waves[0].connections.len(), 3);
 
     let manual = plan.entries.iter().find(|e| e.name == "payments-terraform").unwrap();
     assert_eq!(manual.action, MigrationAction::ConvertInPlace);
-    assert!(matches!(manual.status, EntryStatus::Ready | EntryStatus::HandOff), "{manual:#?}");
+    // Its pipelines' long jobs block it (see the impact tests); the credential is planned all the same.
+    assert_eq!(manual.status, EntryStatus::Blocked, "{manual:#?}");
     let credential = manual.credential.as_ref().expect("a manual conversion needs the credential first");
     assert_eq!(credential.subject_source, SubjectSource::Expected);
     let found = organizations::discover(&world.connected).await;
