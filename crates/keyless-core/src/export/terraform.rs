@@ -111,7 +111,7 @@ impl Renderer<'_> {
         });
         let azuredevops = uses(|o| matches!(o, ExportObject::ServiceConnection(_) | ExportObject::Entitlement(_)));
 
-        let mut out = String::from("# Written by keyless export terraform. Every object below exists already: the\n");
+        let mut out = String::from("# Written by Keyless. Every object below exists already: the\n");
         out.push_str("# import blocks bring it under Terraform on the next apply (Terraform 1.5 or later).\n");
         out.push_str("# No secret, certificate or token is written here.\n");
         for note in &self.set.notes {
