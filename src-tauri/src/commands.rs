@@ -6,6 +6,7 @@
 
 use keyless_desktop::Controller;
 use keyless_ipc::{
+    DiagnoseRequest, DiagnosisView, FixPlanView, FixRequest, FixRunView, PastedLogRequest, PastedLogView,
     ChooseCloud, ConnectionNameRequest, IdentitySearchRequest, IdentityView, InventoryRequest, InventoryView, IpcError,
     LocationView, MigrationPlanView, MigrationRequest, NameCheck, OrganizationList, OrganizationRequest, PlanView,
     ProgressView, ProjectView, ResourceGroupView, RunRequest, RunSummaryView, RunView, SessionStatus, SetupRequest,
@@ -162,4 +163,54 @@ pub(crate) async fn plan_migration(
     request: MigrationRequest,
 ) -> Reply<MigrationPlanView> {
     Ok(controller.plan_migration(request).await?)
+}
+
+#[tauri::command]
+pub(crate) async fn diagnose(controller: State<'_, Controller>, request: DiagnoseRequest) -> Reply<DiagnosisView> {
+    Ok(controller.diagnose(request).await?)
+}
+
+#[tauri::command]
+pub(crate) async fn diagnose_pasted_log(
+    controller: State<'_, Controller>,
+    request: PastedLogRequest,
+) -> Reply<PastedLogView> {
+    Ok(controller.diagnose_pasted_log(request).await?)
+}
+
+#[tauri::command]
+pub(crate) async fn plan_fix(controller: State<'_, Controller>, request: FixRequest) -> Reply<FixPlanView> {
+    Ok(controller.plan_fix(request).await?)
+}
+
+#[tauri::command]
+pub(crate) async fn apply_fix(
+    controller: State<'_, Controller>,
+    request: FixRequest,
+    on_progress: Channel<ProgressView>,
+) -> Reply<FixRunView> {
+    Ok(controller.apply_fix(request, &events(&on_progress)).await?)
+}
+
+#[tauri::command]
+pub(crate) async fn apply_migration(
+    controller: State<'_, Controller>,
+    request: MigrationRequest,
+    on_progress: Channel<MigrationProgressView>,
+) -> Reply<MigrationRunView> {
+    Ok(controller.apply_migration(request, &events(&on_progress)).await?)
+}
+
+#[tauri::command]
+pub(crate) async fn revert_migration(
+    controller: State<'_, Controller>,
+    request: MigrationRunRequest,
+    on_progress: Channel<MigrationProgressView>,
+) -> Reply<MigrationRunView> {
+    Ok(controller.revert_migration(request, &events(&on_progress)).await?)
+}
+
+#[tauri::command]
+pub(crate) async fn migration_runs(controller: State<'_, Controller>) -> Reply<Vec<MigrationRunSummaryView>> {
+    Ok(controller.migration_runs().await?)
 }

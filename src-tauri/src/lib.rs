@@ -69,6 +69,10 @@ fn shell<R: Runtime>(builder: tauri::Builder<R>, controller: Controller) -> taur
         commands::list_runs,
         commands::take_inventory,
         commands::plan_migration,
+        commands::diagnose,
+        commands::diagnose_pasted_log,
+        commands::plan_fix,
+        commands::apply_fix,
     ])
 }
 

@@ -5,6 +5,9 @@ import { DemoBanner, Header } from "./components/Header";
 import { ErrorPanel } from "./components/ErrorPanel";
 import { Loading } from "./components/Loading";
 import { StepRail } from "./components/StepRail";
+import { FindingsScreen } from "./diagnose/FindingsScreen";
+import { FixScreen } from "./diagnose/FixScreen";
+import { ScopeScreen } from "./diagnose/ScopeScreen";
 import type { Backend } from "./ipc/backend";
 import { InventoryScreen } from "./migrate/InventoryScreen";
 import { MigrationApplyScreen } from "./migrate/MigrationApplyScreen";
@@ -42,6 +45,9 @@ const SCREENS: Record<StepId, (props: StepProps) => ReactElement | null> = {
   migrationPlan: PlanScreen,
   migrationApply: MigrationApplyScreen,
   migrationReport: MigrationReportScreen,
+  diagnoseScope: ScopeScreen,
+  diagnoseFindings: FindingsScreen,
+  diagnoseFix: FixScreen,
 };
 
 export function App({ backend }: { backend: Backend }) {
@@ -103,6 +109,9 @@ export function App({ backend }: { backend: Backend }) {
       case "inventoryAgain":
         dispatch({ type: "loadRetried", load: { kind: "inventory" } });
         dispatch({ type: "stepSelected", step: "inventory" });
+        return;
+      case "diagnose":
+        void commands.diagnosePrimary(wizard);
         return;
       case "none":
         return;

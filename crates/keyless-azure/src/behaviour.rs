@@ -38,7 +38,7 @@ pub enum WaitReason {
     ServicePrincipalInDevOps,
     /// ARM does not know the new principal yet (PrincipalNotFound).
     ServicePrincipalInArm,
-    /// A new federated credential is not in effect yet (AADSTS70021, 700211, 700213, 70025).
+    /// A new federated credential is not in effect yet (AADSTS70021, 700211, 700213, 7002138, 70025).
     FederatedCredential,
     /// A new role assignment is not in effect yet (AuthorizationFailed, SubscriptionNotFound in TestConnection).
     RoleAssignment,
@@ -123,10 +123,13 @@ pub const KNOWN_CODES: &[KnownCode] = &[
         Some(FederatedCredential),
         "the identity has no federated credentials: create one for this service connection",
     ),
+    // Right after Keyless writes the exactly-cased credential beside one that differs in case,
+    // the token service still compares with the old one only (a managed identity's new
+    // credential is invisible until it propagates), so this answer then only means "not yet".
     row(
         "AADSTS7002138",
         Misconfigured,
-        None,
+        Some(FederatedCredential),
         "the subject differs only in letter case: copy it verbatim from the service connection",
     ),
     row(

@@ -27,6 +27,8 @@ pub enum DesktopError {
     UnknownConnection { id: String },
     #[error("{name} cannot be migrated: its class allows no migration action")]
     NotMigratable { name: String },
+    #[error("Keyless can fix nothing on {connection} now")]
+    NothingToFix { connection: String },
 }
 
 macro_rules! through_use_cases {
@@ -49,7 +51,7 @@ impl DesktopError {
             DesktopError::UnknownOrganization { .. }
             | DesktopError::UnknownProject { .. }
             | DesktopError::UnknownConnection { .. } => IpcErrorCode::NotFound,
-            DesktopError::NotMigratable { .. } => IpcErrorCode::InvalidInput,
+            DesktopError::NotMigratable { .. } | DesktopError::NothingToFix { .. } => IpcErrorCode::InvalidInput,
         }
     }
 
@@ -68,6 +70,10 @@ impl DesktopError {
             }
             DesktopError::NotMigratable { .. } => {
                 "Leave it out of the choice; the inventory's details say what it needs first.".into()
+            }
+            DesktopError::NothingToFix { .. } => {
+                "Diagnose it again: it may have been repaired meanwhile, and each finding left says what to do instead."
+                    .into()
             }
         }
     }

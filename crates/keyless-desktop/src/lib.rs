@@ -11,6 +11,7 @@ pub mod bridge;
 pub mod cloud_setting;
 pub mod controller;
 mod directory;
+mod doctor;
 pub mod error;
 pub mod events;
 mod inventory;

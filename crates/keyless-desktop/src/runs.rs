@@ -85,20 +85,20 @@ impl Controller {
     }
 
     /// Takes the one run slot and arms a fresh cancel switch for it.
-    fn start_run(&self) -> Result<ActiveRun<'_>, DesktopError> {
+    pub(crate) fn start_run(&self) -> Result<ActiveRun<'_>, DesktopError> {
         let guard = self.run_lock.try_lock().map_err(|_| DesktopError::Busy("a run"))?;
         let cancel = Arc::new(AtomicBool::new(false));
         *lock(&self.apply_cancel) = Some(cancel.clone());
         Ok(ActiveRun { controller: self, cancel, _guard: guard })
     }
 
-    async fn settings_for(&self, run: &ActiveRun<'_>) -> Result<RunSettings, DesktopError> {
+    pub(crate) async fn settings_for(&self, run: &ActiveRun<'_>) -> Result<RunSettings, DesktopError> {
         Ok(RunSettings { cancel: Some(run.cancel.clone()), ..self.run_settings().await? })
     }
 }
 
 /// The run in progress; dropping it disarms `cancel_apply` and frees the slot.
-struct ActiveRun<'a> {
+pub(crate) struct ActiveRun<'a> {
     controller: &'a Controller,
     cancel: Arc<AtomicBool>,
     _guard: tokio::sync::MutexGuard<'a, ()>,
@@ -110,7 +110,7 @@ impl Drop for ActiveRun<'_> {
     }
 }
 
-fn outcome_view(outcome: RunOutcome) -> RunView {
+pub(crate) fn outcome_view(outcome: RunOutcome) -> RunView {
     let RunOutcome { journal: _, report, stopped } = outcome;
     run_view(&report, stopped.map(|error| IpcError::from(DesktopError::from(error))))
 }

@@ -32,6 +32,11 @@ pub const PLAN_MIGRATION: &str = "plan_migration";
 pub const APPLY_MIGRATION: &str = "apply_migration";
 pub const REVERT_MIGRATION: &str = "revert_migration";
 pub const MIGRATION_RUNS: &str = "migration_runs";
+/// `diagnose(request) -> DiagnosisView`: broken connections found against live state; changes nothing.
+pub const DIAGNOSE: &str = "diagnose";
+pub const DIAGNOSE_PASTED_LOG: &str = "diagnose_pasted_log";
+pub const PLAN_FIX: &str = "plan_fix";
+pub const APPLY_FIX: &str = "apply_fix";
 
 /// Every command the desktop app exposes, in the order the bindings list them.
 pub const ALL: &[&str] = &[
@@ -58,6 +63,10 @@ pub const ALL: &[&str] = &[
     APPLY_MIGRATION,
     REVERT_MIGRATION,
     MIGRATION_RUNS,
+    DIAGNOSE,
+    DIAGNOSE_PASTED_LOG,
+    PLAN_FIX,
+    APPLY_FIX,
 ];
 
 /// The commands that stream events on a channel before their result, and the event type.
@@ -68,6 +77,7 @@ pub const STREAMING: &[(&str, &str)] = &[
     (FINISH_RUN, "ProgressView"),
     (APPLY_MIGRATION, "MigrationProgressView"),
     (REVERT_MIGRATION, "MigrationProgressView"),
+    (APPLY_FIX, "ProgressView"),
 ];
 
 /// The TypeScript-flavoured signature of `command`, written above it in the generated bindings;
@@ -101,6 +111,10 @@ pub fn signature_of(command: &str) -> &'static str {
             "(request: MigrationRunRequest, onProgress: Channel<MigrationProgressView>) => MigrationRunView"
         }
         MIGRATION_RUNS => "() => MigrationRunSummaryView[]",
+        DIAGNOSE => "(request: DiagnoseRequest) => DiagnosisView",
+        DIAGNOSE_PASTED_LOG => "(request: PastedLogRequest) => PastedLogView",
+        PLAN_FIX => "(request: FixRequest) => FixPlanView",
+        APPLY_FIX => "(request: FixRequest, onProgress: Channel<ProgressView>) => FixRunView",
         _ => "",
     }
 }

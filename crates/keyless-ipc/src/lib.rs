@@ -9,6 +9,7 @@
 pub mod bindings;
 pub mod commands;
 pub mod directory;
+pub mod doctor;
 pub mod error;
 pub mod inventory;
 pub mod migration;
@@ -21,6 +22,11 @@ pub use directory::{
     ConnectionNameRequest, FailedLookup, IdentityKindView, IdentitySearchRequest, IdentityView, LocationView,
     NameCheck, OrganizationList, OrganizationRequest, OrganizationView, PipelineView, ProjectView, ResourceGroupView,
     SubscriptionRequest, SubscriptionView,
+};
+pub use doctor::{
+    ConnectionDiagnosisView, ConnectionHealthView, DiagnoseRequest, DiagnosisSourceView, DiagnosisView,
+    DoctorSummaryView, DoctorTargetInput, ExplanationView, FindingCodeView, FindingView, FixPlanView, FixRequest,
+    FixRunView, PastedLogRequest, PastedLogView, ReadingNoteView, SeverityView, UnreadPlaceView,
 };
 pub use error::{IpcError, IpcErrorCode};
 pub use inventory::{

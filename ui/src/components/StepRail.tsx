@@ -28,7 +28,7 @@ function Marker({ status, number }: { status: StepStatus; number: number }) {
 export function StepRail({ state, onSelect }: { state: WizardState; onSelect: (step: StepId) => void }) {
   const path = state.phase === "ready" ? state.path : "setup";
   return (
-    <nav className="rail" aria-label={path === "migrate" ? "Migration steps" : "Setup steps"}>
+    <nav className="rail" aria-label={path === "migrate" ? "Migration steps" : path === "diagnose" ? "Diagnose steps" : "Setup steps"}>
       <ol>
         {stepsOf(path).map((step, index) => {
           const status = stepStatus(state, step.id);

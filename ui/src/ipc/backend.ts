@@ -2,6 +2,13 @@
 import type {
   ChooseCloud,
   ConnectionNameRequest,
+  DiagnoseRequest,
+  DiagnosisView,
+  FixPlanView,
+  FixRequest,
+  FixRunView,
+  PastedLogRequest,
+  PastedLogView,
   IdentitySearchRequest,
   IdentityView,
   InventoryRequest,
@@ -72,6 +79,14 @@ export interface Backend {
   revertMigration(request: MigrationRunRequest, onProgress: (event: MigrationProgressView) => void): Promise<MigrationRunView>;
   /** The migrations recorded on this machine, newest first. */
   migrationRuns(): Promise<MigrationRunSummaryView[]>;
+  /** Finds and explains broken connections in the target against live state; changes nothing. */
+  diagnose(request: DiagnoseRequest): Promise<DiagnosisView>;
+  /** Explains each failure a pasted pipeline log mentions; live for the connections it names when signed in. */
+  diagnosePastedLog(request: PastedLogRequest): Promise<PastedLogView>;
+  /** The run that would repair one connection, planned against what exists now; changes nothing. */
+  planFix(request: FixRequest): Promise<FixPlanView>;
+  /** Repairs one connection as a run (undo with `rollbackRun`), then diagnoses it again; streams progress. */
+  applyFix(request: FixRequest, onProgress: (event: ProgressView) => void): Promise<FixRunView>;
 }
 
 /** A failed backend call; `error` is what the desktop command returned. */

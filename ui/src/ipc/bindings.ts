@@ -839,6 +839,218 @@ export type MigrationRunSummaryView = { runId: string,
 started: string, status: MigrationRunStatusView, connections: number, revertUntil: string | null, };
 
 /**
+ * `diagnose(request)`.
+ */
+export type DiagnoseRequest = { target: DoctorTargetInput, };
+
+/**
+ * What `diagnose` looks at.
+ */
+export type DoctorTargetInput = { "kind": "everything" } | { "kind": "organization", organization: string, } | { "kind": "project", organization: string, project: string, } | { "kind": "connection", organization: string, project: string, connection: string, };
+
+/**
+ * Every workload identity and secret-based connection of the target, diagnosed.
+ */
+export type DiagnosisView = { 
+/**
+ * Sorted by organization, project and name.
+ */
+connections: Array<ConnectionDiagnosisView>, 
+/**
+ * Places (organizations, tenants, identities) that could not be read; the rest is shown.
+ */
+unread: Array<UnreadPlaceView>, summary: DoctorSummaryView, };
+
+export type UnreadPlaceView = { 
+/**
+ * "contoso", "tenant …" or "identity …".
+ */
+place: string, problem: string, };
+
+export type DoctorSummaryView = { connections: number, healthy: number, broken: number, 
+/**
+ * Not broken, but with a warning (a secret expiring, the retiring issuer).
+ */
+warned: number, 
+/**
+ * Broken or warned connections a Keyless run can repair.
+ */
+fixableByKeyless: number, };
+
+/**
+ * One connection and what is wrong with it.
+ */
+export type ConnectionDiagnosisView = { organization: string, 
+/**
+ * The owning project.
+ */
+project: string, name: string, 
+/**
+ * The service connection id, a lowercase GUID.
+ */
+id: string, 
+/**
+ * e.g. "azurerm", "WorkloadIdentityUser".
+ */
+endpointType: string, 
+/**
+ * "WorkloadIdentityFederation" or "ServicePrincipal".
+ */
+scheme: string, clientId: string | null, identityName: string | null, health: ConnectionHealthView, 
+/**
+ * The ones that stop pipelines first; empty when the connection is healthy.
+ */
+findings: Array<FindingView>, 
+/**
+ * Whether a Keyless run can repair at least one finding (`plan_fix`, `apply_fix`).
+ */
+keylessCanFix: boolean, };
+
+export type ConnectionHealthView = "healthy" | "warning" | "broken";
+
+export type SeverityView = "broken" | "warning";
+
+/**
+ * One problem of one connection.
+ */
+export type FindingView = { code: FindingCodeView, 
+/**
+ * The AADSTS, TF or VS code (or ARM error) a pipeline or the connection test would show.
+ */
+pipelineCode: string | null, severity: SeverityView, 
+/**
+ * The cause, in one sentence.
+ */
+cause: string, 
+/**
+ * What Keyless read that shows it.
+ */
+evidence: Array<string>, 
+/**
+ * What fixes it, in one sentence.
+ */
+fix: string, 
+/**
+ * Whether Keyless can make the fix itself, through a planned run that can be undone.
+ */
+keylessCanFix: boolean, };
+
+/**
+ * What is wrong, as a code the UI branches on, with the values it compares.
+ */
+export type FindingCodeView = { "kind": "missingCredential" } | { "kind": "issuerMismatch", presented: string, found: Array<string>, } | { "kind": "oldIssuer", presented: string, found: Array<string>, } | { "kind": "subjectMismatch", expected: string, found: string, } | { "kind": "caseOnlyMismatch", expected: string, found: string, } | { "kind": "audienceMismatch", found: Array<string>, } | { "kind": "retiringIssuer" } | { "kind": "identityGone" } | { "kind": "identityUnread", problem: string, } | { "kind": "multitenantApp" } | { "kind": "noServicePrincipal" } | { "kind": "noRole", scope: string, } | { "kind": "notMember", organization: string, } | { "kind": "stakeholderLicence", organization: string, } | { "kind": "notInProjectGroup", organization: string, project: string, } | { "kind": "secretMissing" } | { "kind": "secretExpired", expiredOn: string, } | { "kind": "secretExpiring", expiresOn: string, } | { "kind": "credentialCapReached", count: number, } | { "kind": "draft" };
+
+/**
+ * `diagnose_pasted_log(request)`.
+ */
+export type PastedLogRequest = { 
+/**
+ * A pipeline log or an error message, as pasted.
+ */
+text: string, };
+
+/**
+ * How far a pasted-log diagnosis goes.
+ */
+export type DiagnosisSourceView = "textOnly" | "live";
+
+/**
+ * Every failure a pasted text mentions, explained, and the connections it names diagnosed.
+ */
+export type PastedLogView = { source: DiagnosisSourceView, 
+/**
+ * False when the text mentions no failure Keyless knows; `lookedFor` then says what it sought.
+ */
+recognised: boolean, explanations: Array<ExplanationView>, 
+/**
+ * Every code Keyless looks for.
+ */
+lookedFor: Array<string>, 
+/**
+ * Codes shaped like Entra or Azure DevOps codes that Keyless has no explanation for.
+ */
+unknownCodes: Array<string>, notes: Array<ReadingNoteView>, 
+/**
+ * The connections the text points to, diagnosed live; `null` when read from the text only.
+ */
+live: DiagnosisView | null, };
+
+/**
+ * One failure in a pasted text, explained.
+ */
+export type ExplanationView = { 
+/**
+ * The code as the pipeline shows it ("AADSTS700213", "TF401444"), or the message's phrase.
+ */
+code: string, 
+/**
+ * The message that stood for the code when the code itself was not in the text.
+ */
+recognisedByPhrase: string | null, 
+/**
+ * 1-based line of the first mention.
+ */
+line: number, mentions: number, 
+/**
+ * The first mention's line, without timestamps or anything that looks like a token.
+ */
+excerpt: string, issuer: string | null, subject: string | null, clientId: string | null, connection: string | null, cause: string, evidence: Array<string>, 
+/**
+ * What to do, in order.
+ */
+fix: Array<string>, };
+
+/**
+ * Why a pasted text was not read whole.
+ */
+export type ReadingNoteView = { "kind": "inputTruncated", readBytes: number, totalBytes: number, } | { "kind": "failuresCapped", shown: number, notShown: number, } | { "kind": "mentionsCapped", examined: number, };
+
+/**
+ * `plan_fix(request)` and `apply_fix(request, onProgress)`: one connection, diagnosed again
+ * against what exists now before anything is planned.
+ */
+export type FixRequest = { organization: string, 
+/**
+ * The owning project.
+ */
+project: string, 
+/**
+ * The service connection id.
+ */
+connectionId: string, };
+
+/**
+ * What repairing one connection would do.
+ */
+export type FixPlanView = { 
+/**
+ * "organization/project/name".
+ */
+connection: string, 
+/**
+ * The run's steps; `null` when Keyless can fix none of the findings now.
+ */
+plan: PlanView | null, 
+/**
+ * The findings the run repairs.
+ */
+fixes: Array<FindingView>, 
+/**
+ * The findings it leaves, each saying what to do instead.
+ */
+left: Array<FindingView>, };
+
+/**
+ * Where an applied fix ended: the run (undo it with `rollback_run` and its `runId`) and the
+ * connection diagnosed again afterwards.
+ */
+export type FixRunView = { run: RunView, 
+/**
+ * `null` when the connection could not be read again.
+ */
+after: ConnectionDiagnosisView | null, };
+
+/**
  * A failed command: what happened, what to do next, and the service's request id when a
  * service answered.
  */
@@ -912,6 +1124,14 @@ export const COMMANDS = {
   revertMigration: "revert_migration",
   /** `() => MigrationRunSummaryView[]` */
   migrationRuns: "migration_runs",
+  /** `(request: DiagnoseRequest) => DiagnosisView` */
+  diagnose: "diagnose",
+  /** `(request: PastedLogRequest) => PastedLogView` */
+  diagnosePastedLog: "diagnose_pasted_log",
+  /** `(request: FixRequest) => FixPlanView` */
+  planFix: "plan_fix",
+  /** `(request: FixRequest, onProgress: Channel<ProgressView>) => FixRunView` */
+  applyFix: "apply_fix",
 } as const;
 
 /** The commands that stream events before their result, with the event type each streams. */
@@ -922,4 +1142,5 @@ export const STREAMING_COMMANDS = {
   finish_run: "ProgressView",
   apply_migration: "MigrationProgressView",
   revert_migration: "MigrationProgressView",
+  apply_fix: "ProgressView",
 } as const;

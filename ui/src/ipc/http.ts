@@ -143,6 +143,11 @@ export class HttpBackend implements Backend {
   revertMigration: Backend["revertMigration"] = (request, onProgress) =>
     this.streaming<Awaited<ReturnType<Backend["revertMigration"]>>, MigrationProgressView>(COMMANDS.revertMigration, request, onProgress);
   migrationRuns: Backend["migrationRuns"] = () => this.call(COMMANDS.migrationRuns);
+  diagnose: Backend["diagnose"] = (request) => this.call(COMMANDS.diagnose, request);
+  diagnosePastedLog: Backend["diagnosePastedLog"] = (request) => this.call(COMMANDS.diagnosePastedLog, request);
+  planFix: Backend["planFix"] = (request) => this.call(COMMANDS.planFix, request);
+  applyFix: Backend["applyFix"] = (request, onProgress) =>
+    this.streaming<Awaited<ReturnType<Backend["applyFix"]>>, ProgressView>(COMMANDS.applyFix, request, onProgress);
 }
 
 /**

@@ -3,6 +3,13 @@ import { type Backend, BackendError } from "./backend";
 import type {
   ChooseCloud,
   ConnectionNameRequest,
+  DiagnoseRequest,
+  DiagnosisView,
+  FixPlanView,
+  FixRequest,
+  FixRunView,
+  PastedLogRequest,
+  PastedLogView,
   IdentitySearchRequest,
   IdentityView,
   InventoryRequest,
@@ -35,6 +42,7 @@ import type {
   SubscriptionRequest,
   SubscriptionView,
 } from "./bindings";
+import { MemoryDoctor } from "./memoryDoctor";
 import { inventoryAt } from "./memoryInventory";
 import { type MemoryMigration, migrationPlanFor, migrationRunView, runMigration } from "./memoryMigration";
 import { connectionKey, connectionReport, existingIdentity, handOffFor, planFor, projectExists } from "./memoryPlanner";
@@ -102,6 +110,7 @@ export class MemoryBackend implements Backend {
   private failedOnce = false;
   private readonly migrations: MemoryMigration[] = [];
   private migrationFailedOnce = false;
+  private readonly doctor = new MemoryDoctor();
 
   constructor(scenario: MemoryScenario = { session: DEMO_SIGNED_OUT }) {
     this.scenario = scenario;
@@ -362,6 +371,7 @@ export class MemoryBackend implements Backend {
   }
 
   async rollbackRun(request: RunRequest, onProgress: (event: ProgressView) => void): Promise<RunView> {
+    if (this.doctor.owns(request.runId)) return this.doctor.undo(request.runId, onProgress, () => sleep(this.scenario.stepDelayMs ?? 0));
     const run = this.findRun(request.runId);
     const created = run.plan.steps.filter((step) => run.done.get(step.id) === "created").reverse();
     onProgress({ event: "runStarted", runId: run.runId, totalSteps: created.length, resumed: false });
@@ -496,6 +506,27 @@ export class MemoryBackend implements Backend {
         return { runId: migration.runId, started: migration.started, status: migration.status, connections: migration.done.size, revertUntil: view.revertUntil };
       }),
     );
+  }
+
+  async diagnose(request: DiagnoseRequest): Promise<DiagnosisView> {
+    this.requireAccount();
+    await sleep(this.scenario.inventoryDelayMs ?? 0);
+    return this.answer(this.doctor.diagnose(request.target));
+  }
+
+  async diagnosePastedLog(request: PastedLogRequest): Promise<PastedLogView> {
+    return this.answer(this.doctor.pastedLog(request.text, this.session.account !== null));
+  }
+
+  async planFix(request: FixRequest): Promise<FixPlanView> {
+    this.requireAccount();
+    return this.answer(this.doctor.planFix(request));
+  }
+
+  async applyFix(request: FixRequest, onProgress: (event: ProgressView) => void): Promise<FixRunView> {
+    this.requireAccount();
+    if (this.scenario.failure) throw new BackendError(this.scenario.failure);
+    return structuredClone(await this.doctor.applyFix(request, onProgress, () => sleep(this.scenario.stepDelayMs ?? 0)));
   }
 
   private findRun(runId: string): Run {

@@ -53,4 +53,8 @@ export const tauriBackend: Backend = {
   revertMigration: (request, onProgress) =>
     call(COMMANDS.revertMigration, { request, onProgress: channel<MigrationProgressView>(onProgress) }),
   migrationRuns: () => call(COMMANDS.migrationRuns),
+  diagnose: (request) => call(COMMANDS.diagnose, { request }),
+  diagnosePastedLog: (request) => call(COMMANDS.diagnosePastedLog, { request }),
+  planFix: (request) => call(COMMANDS.planFix, { request }),
+  applyFix: (request, onProgress) => call(COMMANDS.applyFix, { request, onProgress: channel<ProgressView>(onProgress) }),
 };

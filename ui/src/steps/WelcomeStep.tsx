@@ -34,6 +34,11 @@ const PATHS: { value: Path; title: string; text: string }[] = [
     title: "Migrate existing connections",
     text: "List every service connection you already have, see which still hold a secret or token, and choose what to migrate.",
   },
+  {
+    value: "diagnose",
+    title: "Diagnose a broken connection",
+    text: "Find out why a connection or pipeline fails, with the evidence, and let Keyless fix what it can, with undo.",
+  },
 ];
 
 const CLOUDS: { value: CloudChoice; title: string; text: string }[] = [

@@ -1,5 +1,6 @@
 // The wizard's side effects: each command calls the backend and reports what happened to the reducer as events.
 import { type Backend, toIpcError } from "../ipc/backend";
+import { createDiagnoseCommands } from "../diagnose/commands";
 import { createMigrateCommands } from "../migrate/commands";
 import type { ProgressView, RunView } from "../ipc/bindings";
 import type { Load, LoadOutcome, RunKind, Wizard } from "./model";
@@ -62,6 +63,7 @@ export function createCommands(backend: Backend, dispatch: Dispatch, now: () => 
   return {
     load,
     ...createMigrateCommands(backend, dispatch, now),
+    ...createDiagnoseCommands(backend, dispatch, now),
 
     async loadSession(): Promise<void> {
       try {

@@ -25,10 +25,11 @@ import type {
   SubscriptionView,
   WhenFullInput,
 } from "../ipc/bindings";
+import type { DiagnoseState } from "../diagnose/model";
 import type { MigrateState } from "../migrate/model";
 
 /** What the user came to do: set up new connections, or migrate the ones the estate has. */
-export type Path = "setup" | "migrate";
+export type Path = "setup" | "migrate" | "diagnose";
 
 /** The setup path's steps in the order the left rail lists them. */
 export const STEPS = [
@@ -53,7 +54,19 @@ export const MIGRATE_STEPS = [
   { id: "migrationReport", title: "Report" },
 ] as const;
 
-export type StepId = (typeof STEPS)[number]["id"] | (typeof MIGRATE_STEPS)[number]["id"];
+/** The diagnose path's steps; Welcome and Sign in are the same screens as on the setup path. */
+export const DIAGNOSE_STEPS = [
+  { id: "welcome", title: "Welcome" },
+  { id: "signIn", title: "Sign in" },
+  { id: "diagnoseScope", title: "Diagnose" },
+  { id: "diagnoseFindings", title: "Findings" },
+  { id: "diagnoseFix", title: "Fix" },
+] as const;
+
+export type StepId =
+  | (typeof STEPS)[number]["id"]
+  | (typeof MIGRATE_STEPS)[number]["id"]
+  | (typeof DIAGNOSE_STEPS)[number]["id"];
 
 /** How the rail shows a step; never shown by colour alone. */
 export type StepStatus = "current" | "done" | "available" | "attention" | "locked";
@@ -212,6 +225,8 @@ export interface Wizard {
   journal: Remote<RunSummaryView[]>;
   /** The migrate path: the inventory, its table's filters and sort, and the connections chosen. */
   migrate: MigrateState;
+  /** The diagnose path: what to diagnose, the findings, and the fixes with their undo. */
+  diagnose: DiagnoseState;
 }
 
 export type WizardState =

@@ -1,8 +1,10 @@
 // Pure reads of the wizard state: the SetupInput it describes, each step's problem, status and primary action, what to load.
 import type { ConnectionInput, IdentityInput, PlanView, SetupInput } from "../ipc/bindings";
 import { currentMigrationPlan, migratePrimaryAction, migrateStepProblem, migrationRequest, migrationRunning, requestKey } from "../migrate/migration";
+import { diagnosePrimaryAction, diagnoseStepProblem, fixRunning } from "../diagnose/selectors";
 import {
   type ConnectionDraft,
+  DIAGNOSE_STEPS,
   type Load,
   MIGRATE_STEPS,
   type Path,
@@ -15,13 +17,15 @@ import {
 
 /** The steps the rail lists for a path. */
 export function stepsOf(path: Path): readonly { id: StepId; title: string }[] {
-  return path === "migrate" ? MIGRATE_STEPS : STEPS;
+  return path === "migrate" ? MIGRATE_STEPS : path === "diagnose" ? DIAGNOSE_STEPS : STEPS;
 }
 
 /** A step's place in its path; the steps both paths share have the same place in each. */
 export function indexOf(step: StepId): number {
   const setup = STEPS.findIndex((candidate) => candidate.id === step);
-  return setup >= 0 ? setup : MIGRATE_STEPS.findIndex((candidate) => candidate.id === step);
+  if (setup >= 0) return setup;
+  const migrate = MIGRATE_STEPS.findIndex((candidate) => candidate.id === step);
+  return migrate >= 0 ? migrate : DIAGNOSE_STEPS.findIndex((candidate) => candidate.id === step);
 }
 
 /** The step after `step` on `path`, or null on the last one. */
@@ -34,7 +38,7 @@ export function previousStep(step: StepId, path: Path = "setup"): StepId | null 
 }
 
 export function titleOf(step: StepId): string {
-  return [...STEPS, ...MIGRATE_STEPS].find((candidate) => candidate.id === step)?.title ?? step;
+  return [...STEPS, ...MIGRATE_STEPS, ...DIAGNOSE_STEPS].find((candidate) => candidate.id === step)?.title ?? step;
 }
 
 export function plural(count: number, one: string, many = `${one}s`): string {
@@ -233,8 +237,13 @@ export function stepProblem(wizard: Wizard, step: StepId): string | null {
     case "migrationApply":
     case "migrationReport":
       return migrateStepProblem(wizard, step);
+    case "diagnoseScope":
+    case "diagnoseFindings":
+    case "diagnoseFix":
+      return diagnoseStepProblem(wizard, step);
     case "signIn":
-      return wizard.session.account ? null : "Sign in to continue.";
+      // A pasted log can be explained without signing in; live diagnosis asks for it on its own screen.
+      return wizard.session.account || wizard.path === "diagnose" ? null : "Sign in to continue.";
     case "organizations":
       return wizard.selectedOrganizations.length > 0 ? null : "Select at least one organization.";
     case "identity":
@@ -266,6 +275,8 @@ export function isOpen(state: WizardState, step: StepId): boolean {
   if (applyRunning(state)) return index >= indexOf("apply") && step !== "done";
   // While a migration or its revert runs, its screens are the place to watch it.
   if (migrationRunning(state.migrate)) return step === "migrationApply" || step === "migrationReport";
+  // While a fix or its undo runs, the Fix screen is the place to watch it.
+  if (fixRunning(state.diagnose.fix)) return step === "diagnoseFix";
   if (step === "apply" && state.runs.apply.status !== "idle") return true;
   // Done summarises a run that got somewhere: finished, waiting for hand-offs, or undone.
   if (step === "done") return state.lastRun !== null && state.lastRun.status !== "failed" && state.lastRun.status !== "running";
@@ -286,7 +297,7 @@ export function stepStatus(state: WizardState, step: StepId): StepStatus {
 
 // ---------------------------------------------------------------------------------- footer
 
-export type PrimaryCommand = "next" | "chooseCloud" | "signIn" | "apply" | "newSetup" | "applyMigration" | "inventoryAgain" | "none";
+export type PrimaryCommand = "next" | "chooseCloud" | "signIn" | "apply" | "newSetup" | "applyMigration" | "inventoryAgain" | "diagnose" | "none";
 
 export interface PrimaryAction {
   label: string;
@@ -328,7 +339,10 @@ export function primaryAction(state: WizardState): PrimaryAction {
       return forward("Continue to sign in", wizard);
     }
     case "signIn": {
-      if (wizard.session.account) return forward(wizard.path === "migrate" ? "Take the inventory" : "Choose organizations", wizard);
+      if (wizard.session.account) {
+        const label = { setup: "Choose organizations", migrate: "Take the inventory", diagnose: "Choose what to diagnose" }[wizard.path];
+        return forward(label, wizard);
+      }
       if (wizard.signIn.status === "waiting") return blocked("Waiting for you to sign in…", null);
       const label = {
         browser: "Sign in with the browser",
@@ -376,6 +390,10 @@ export function primaryAction(state: WizardState): PrimaryAction {
     case "migrationApply":
     case "migrationReport":
       return migratePrimaryAction(wizard);
+    case "diagnoseScope":
+    case "diagnoseFindings":
+    case "diagnoseFix":
+      return { ...diagnosePrimaryAction(wizard, wizard.step), command: "diagnose" };
   }
 }
 

@@ -8,6 +8,8 @@ import type {
   SessionStatus,
   SignInEvent,
 } from "../ipc/bindings";
+import { EMPTY_DIAGNOSE } from "../diagnose/model";
+import { type DiagnoseEvent, isDiagnoseEvent, reduceDiagnose } from "../diagnose/state";
 import { EMPTY_MIGRATE } from "../migrate/model";
 import { type MigrateEvent, isMigrateEvent, reduceMigrate, withInventory, withMigrationPlan } from "../migrate/state";
 import {
@@ -66,7 +68,8 @@ export type WizardEvent =
   | { type: "undoDismissed" }
   | { type: "newSetupRequested" }
   | { type: "pathChosen"; path: Path }
-  | MigrateEvent;
+  | MigrateEvent
+  | DiagnoseEvent;
 
 export function initialState(): WizardState {
   return { phase: "loading", step: "welcome" };
@@ -97,6 +100,7 @@ export function freshWizard(step: StepId, session: SessionStatus): Wizard {
     lastRun: null,
     journal: IDLE,
     migrate: EMPTY_MIGRATE,
+    diagnose: EMPTY_DIAGNOSE,
   };
 }
 
@@ -135,6 +139,7 @@ function withSession(wizard: Wizard, session: SessionStatus): Wizard {
     plan: null,
     journal: IDLE,
     migrate: EMPTY_MIGRATE,
+    diagnose: EMPTY_DIAGNOSE,
   };
 }
 
@@ -320,6 +325,7 @@ export function reduce(state: WizardState, event: WizardEvent): WizardState {
 
 function reduceReady(wizard: Wizard, event: WizardEvent): Wizard {
   if (isMigrateEvent(event)) return { ...wizard, migrate: reduceMigrate(wizard.migrate, event) };
+  if (isDiagnoseEvent(event)) return { ...wizard, diagnose: reduceDiagnose(wizard.diagnose, event) };
   switch (event.type) {
     case "cloudChosen":
       return { ...wizard, cloud: event.cloud, cloudSwitch: IDLE };

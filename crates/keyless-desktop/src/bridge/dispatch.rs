@@ -89,6 +89,22 @@ pub async fn dispatch(controller: Arc<Controller>, command: &str, body: Bytes) -
             Ok(request) => reply(c.plan_migration(request).await),
             Err(refused) => error_response(refused),
         },
+        commands::DIAGNOSE => match request(&body) {
+            Ok(request) => reply(c.diagnose(request).await),
+            Err(refused) => error_response(refused),
+        },
+        commands::DIAGNOSE_PASTED_LOG => match request(&body) {
+            Ok(request) => reply(c.diagnose_pasted_log(request).await),
+            Err(refused) => error_response(refused),
+        },
+        commands::PLAN_FIX => match request(&body) {
+            Ok(request) => reply(c.plan_fix(request).await),
+            Err(refused) => error_response(refused),
+        },
+        commands::APPLY_FIX => match request(&body) {
+            Ok(request) => stream(c, move |c, sink| async move { c.apply_fix(request, &sink).await }),
+            Err(refused) => error_response(refused),
+        },
         unknown => error_response(IpcError::new(
             IpcErrorCode::NotFound,
             format!("there is no command '{unknown}'"),

@@ -2,6 +2,7 @@
 //! wizard drives it: choose the cloud, sign in, pick, plan, apply, and check what changed.
 
 mod bridge;
+mod doctor;
 mod inventory;
 mod migration;
 mod pickers;
