@@ -1,6 +1,6 @@
 //! `keyless migrate` on the emulator: `init` writes a migration file and will not replace it
-//! unasked; `plan` prints each connection's action and the waves, or one JSON document; the
-//! schema command prints the migration file's schema.
+//! unasked; `plan` prints each connection's action, the impact check's findings and the waves,
+//! or one JSON document; the schema command prints the migration file's schema.
 
 use serde_json::Value;
 
@@ -43,18 +43,29 @@ async fn migrate_plan_prints_each_connection_and_the_waves() {
     let azure = ["--cloud", cloud.as_str(), "--auth", "device-code"];
     let out = keyless(&[&["migrate", "init", "-o", file][..], &azure].concat(), state.path()).await;
     assert!(out.status.success(), "{}", stderr(&out));
-    let text = std::fs::read_to_string(file).unwrap().replace("wave_size = 10", "wave_size = 4");
+    let text = std::fs::read_to_string(file).unwrap().replace("wave_size = 10", "wave_size = 2");
     std::fs::write(file, text).unwrap();
 
     let out = keyless(&[&["migrate", "plan", "-f", file][..], &azure].concat(), state.path()).await;
     assert!(out.status.success(), "{}", stderr(&out));
     let printed = stdout(&out);
     assert!(printed.contains("Wave 1: "), "{printed}");
-    assert!(printed.contains("Wave 2: "), "six connections in waves of four: {printed}");
+    assert!(printed.contains("Wave 2: "), "three runnable connections in waves of two: {printed}");
     assert!(printed.contains("contoso/Shop/shop-prod-legacy-issuer ("), "{printed}");
-    assert!(printed.contains("): switch-issuer [ready]"), "{printed}");
+    assert!(printed.contains("): switch-issuer [BLOCKED]"), "{printed}");
     assert!(printed.contains("(expected)"), "{printed}");
-    assert!(printed.contains("impact check: pipelines not read yet"), "{printed}");
+    assert!(printed.contains("0 refused, 3 blocked."), "{printed}");
+    assert!(
+        printed.contains("  [blocking] shop-assets: steps[0] (AzureFileCopy@4): AzureFileCopy@4 cannot sign in"),
+        "{printed}"
+    );
+    assert!(printed.contains("  [blocking] shop-infra: steps[1] (AzureCLI@2): the script reads servicePrincipalKey"));
+    assert!(printed.contains("  [warning] shop-infra: steps[1] (AzureCLI@2): the script gets servicePrincipalId"));
+    assert!(
+        printed.contains("  [blocking] payments-data-backfill: jobs[0]: the job has a 240-minute limit"),
+        "{printed}"
+    );
+    assert!(printed.contains("impact check: nothing breaks in the pipelines that use it"), "{printed}");
 
     let out = keyless(&[&["migrate", "plan", "-f", file, "--output", "json"][..], &azure].concat(), state.path()).await;
     assert!(out.status.success(), "{}", stderr(&out));
@@ -63,7 +74,11 @@ async fn migrate_plan_prints_each_connection_and_the_waves() {
     assert_eq!(plan["waves"].as_array().unwrap().len(), 2, "{plan}");
     let legacy = plan["entries"].as_array().unwrap().iter().find(|e| e["name"] == "shop-prod-legacy-issuer").unwrap();
     assert_eq!(legacy["action"], "switch-issuer");
+    assert_eq!(legacy["status"], "blocked");
     assert_eq!(legacy["credential"]["subjectSource"], "expected");
+    assert_eq!(legacy["impact"]["status"], "checked");
+    assert_eq!(legacy["impact"]["findings"][0]["location"], "shop-assets: steps[0]");
+    assert_eq!(legacy["impact"]["findings"][0]["kind"]["type"], "taskNeedsNewerVersion");
 }
 
 #[tokio::test]
