@@ -374,11 +374,21 @@ impl JournalStore {
     }
 }
 
-/// Creates (or truncates) `path` with mode 0600 on Unix and writes `bytes` durably.
-pub(crate) fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+/// Creates (or truncates) `path` with mode 0600 on Unix and writes `bytes` durably. Reports and
+/// hand-off packs name people, identities and estates: they are as private as the journals.
+pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let mut file = open_private(path, true)?;
     file.write_all(bytes)?;
     file.sync_all()
+}
+
+/// Creates `dir` and its missing parents with mode 0700 on Unix; an existing one keeps its mode.
+pub fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    let mut builder = fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir)
 }
 
 /// Opens `path` for writing, creating it with mode 0600 on Unix.

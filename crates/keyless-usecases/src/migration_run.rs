@@ -18,7 +18,7 @@ use keyless_core::{
 };
 use keyless_engine::{
     ApplyOptions, AzurePort, EngineError, MigrationPort,
-    journal::JournalStore,
+    journal::{JournalStore, write_private},
     migrate::{
         MigrationInputs, MigrationJournal, MigrationStatus, apply_migration as apply_plan, report::MigrationReport,
         revert_migration as revert_plan,
@@ -231,8 +231,8 @@ fn lock_key(cloud: &CloudIdentity, file: &MigrationFile) -> String {
 fn write_report(store: &JournalStore, report: &MigrationReport) -> Option<(PathBuf, PathBuf)> {
     let dir = store.migrations().dir().to_path_buf();
     let (json, markdown) = JournalStore::report_paths(&dir, &report.run_id).ok()?;
-    let written = std::fs::write(&markdown, report.render_markdown())
-        .and_then(|()| std::fs::write(&json, serde_json::to_vec_pretty(report).unwrap_or_default()));
+    let written = write_private(&markdown, report.render_markdown().as_bytes())
+        .and_then(|()| write_private(&json, &serde_json::to_vec_pretty(report).unwrap_or_default()));
     match written {
         Ok(()) => Some((json, markdown)),
         Err(error) => {

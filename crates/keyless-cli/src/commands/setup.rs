@@ -192,12 +192,14 @@ fn write_report(dir: &Path, report: &RunReport) -> Result<(), Failure> {
         )
     };
     let (json, markdown) = JournalStore::report_paths(dir, &report.run_id)?;
-    std::fs::create_dir_all(dir).map_err(io)?;
-    std::fs::write(markdown, report.render_markdown()).map_err(io)?;
-    std::fs::write(json, serde_json::to_vec_pretty(report).unwrap_or_default()).map_err(io)?;
+    keyless_engine::journal::create_private_dir(dir).map_err(io)?;
+    keyless_engine::journal::write_private(&markdown, report.render_markdown().as_bytes()).map_err(io)?;
+    keyless_engine::journal::write_private(&json, &serde_json::to_vec_pretty(report).unwrap_or_default())
+        .map_err(io)?;
     for hand_off in &report.hand_offs {
         let name = hand_off.connection.replace('/', "_");
-        std::fs::write(dir.join(format!("hand-off-{name}.md")), hand_off.render_markdown()).map_err(io)?;
+        let path = dir.join(format!("hand-off-{name}.md"));
+        keyless_engine::journal::write_private(&path, hand_off.render_markdown().as_bytes()).map_err(io)?;
     }
     Ok(())
 }

@@ -4,6 +4,7 @@ mod bad_input;
 mod doctor;
 mod export;
 mod flows;
+mod footprint;
 mod inventory;
 mod migrate;
 mod preflight;
