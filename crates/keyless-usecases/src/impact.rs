@@ -52,8 +52,8 @@ pub async fn pipeline_patches(
     ids.sort_unstable();
     ids.dedup();
     let read = join_all(ids.iter().map(|id| yaml_of(&devops, project, *id))).await;
-    // Repository id -> file path -> (original, rewritten, pipeline names).
-    let mut changed: BTreeMap<String, BTreeMap<String, (String, String, Vec<String>)>> = BTreeMap::new();
+    // Repository id -> file path -> the file's change.
+    let mut changed: BTreeMap<String, BTreeMap<String, ChangedFile>> = BTreeMap::new();
     for found in read {
         let Some(file) = found? else { continue };
         let rewrite = rename_connection_inputs(&file.text, old_name, new_name);
@@ -61,8 +61,12 @@ pub async fn pipeline_patches(
             continue;
         }
         let files = changed.entry(file.repository_id).or_default();
-        let entry = files.entry(file.path).or_insert_with(|| (file.text, rewrite.text, vec![]));
-        entry.2.push(file.pipeline_name);
+        let changed_file = files.entry(file.path).or_insert_with(|| ChangedFile {
+            original: file.text,
+            rewritten: rewrite.text,
+            pipelines: vec![],
+        });
+        changed_file.pipelines.push(file.pipeline_name);
     }
     let mut patches = vec![];
     for (repository_id, files) in changed {
@@ -73,9 +77,9 @@ pub async fn pipeline_patches(
             .unwrap_or_else(|| repository_id.clone());
         let mut diff = String::new();
         let mut pipelines = vec![];
-        for (path, (original, rewritten, names)) in files {
-            diff.push_str(&unified_patch(&path, &original, &rewritten));
-            pipelines.extend(names);
+        for (path, file) in files {
+            diff.push_str(&unified_patch(&path, &file.original, &file.rewritten));
+            pipelines.extend(file.pipelines);
         }
         pipelines.sort();
         pipelines.dedup();
@@ -83,6 +87,13 @@ pub async fn pipeline_patches(
         patches.push(PipelinePatch { repository, file_name, diff, pipelines });
     }
     Ok(patches)
+}
+
+/// One YAML file before and after the rewrite, and the pipelines that run it.
+struct ChangedFile {
+    original: String,
+    rewritten: String,
+    pipelines: Vec<String>,
 }
 
 /// A pipeline's YAML file as read.
