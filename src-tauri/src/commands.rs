@@ -6,11 +6,12 @@
 
 use keyless_desktop::Controller;
 use keyless_ipc::{
-    DiagnoseRequest, DiagnosisView, FixPlanView, FixRequest, FixRunView, PastedLogRequest, PastedLogView,
-    ChooseCloud, ConnectionNameRequest, IdentitySearchRequest, IdentityView, InventoryRequest, InventoryView, IpcError,
-    LocationView, MigrationPlanView, MigrationRequest, NameCheck, OrganizationList, OrganizationRequest, PlanView,
-    ProgressView, ProjectView, ResourceGroupView, RunRequest, RunSummaryView, RunView, SessionStatus, SetupRequest,
-    SignInEvent, SignInRequest, SubscriptionRequest, SubscriptionView,
+    ChooseCloud, ConnectionNameRequest, DiagnoseRequest, DiagnosisView, FixPlanView, FixRequest, FixRunView,
+    IdentitySearchRequest, IdentityView, InventoryRequest, InventoryView, IpcError, LocationView, MigrationPlanView,
+    MigrationProgressView, MigrationRequest, MigrationRunRequest, MigrationRunSummaryView, MigrationRunView, NameCheck,
+    OrganizationList, OrganizationRequest, PastedLogRequest, PastedLogView, PlanView, ProgressView, ProjectView,
+    ResourceGroupView, RunRequest, RunSummaryView, RunView, SessionStatus, SetupRequest, SignInEvent, SignInRequest,
+    SubscriptionRequest, SubscriptionView,
 };
 use tauri::{
     State,

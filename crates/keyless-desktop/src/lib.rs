@@ -16,6 +16,7 @@ pub mod error;
 pub mod events;
 mod inventory;
 mod migration;
+mod migration_run;
 mod plan_view;
 mod run_view;
 mod runs;

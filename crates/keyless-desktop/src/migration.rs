@@ -7,6 +7,7 @@
 
 use keyless_core::{
     Guid,
+    impact::{ConnectionImpact, Finding},
     inventory::InventoriedConnection,
     migration::{
         CredentialWriter, DEFAULT_WAVE_SIZE, EntryStatus, MigrationAction, MigrationEntry, MigrationFile,
@@ -17,9 +18,9 @@ use keyless_core::{
     setup::{IdentitySpec, WhenFull},
 };
 use keyless_ipc::{
-    CredentialWriterView, MigrationActionView, MigrationChoiceInput, MigrationCredentialView, MigrationEntryStatusView,
-    MigrationIdentityView, MigrationPlanView, MigrationRefusalView, MigrationRequest, MigrationWaveView,
-    PlannedMigrationView, SubjectSourceView,
+    CredentialWriterView, ImpactFindingView, MigrationActionView, MigrationChoiceInput, MigrationCredentialView,
+    MigrationEntryStatusView, MigrationIdentityView, MigrationPlanView, MigrationRefusalView, MigrationRequest,
+    MigrationWaveView, PlannedMigrationView, SubjectSourceView,
 };
 use keyless_usecases::{
     inventory::take_inventory,
@@ -120,11 +121,17 @@ fn planned_view(planned: PlannedMigration) -> PlannedMigrationView {
         identity,
         all_pipelines,
         authorized_pipelines,
-        impact: _,
-        accepted_findings: _,
+        impact,
+        accepted_findings,
         notes,
         wave,
     } = planned;
+    let (pipelines_read, findings) = match impact {
+        ConnectionImpact::Checked { findings } => {
+            (true, findings.into_iter().map(|finding| finding_view(finding, &accepted_findings)).collect())
+        }
+        ConnectionImpact::NotRead { reason: _ } => (false, vec![]),
+    };
     PlannedMigrationView {
         organization,
         project,
@@ -138,11 +145,19 @@ fn planned_view(planned: PlannedMigration) -> PlannedMigrationView {
         identity: identity.map(identity_view),
         all_pipelines,
         authorized_pipelines,
-        pipelines_read: false,
-        findings: vec![],
+        pipelines_read,
+        findings,
         notes,
         wave: wave.map(count),
     }
+}
+
+/// A finding's location starts with its pipeline's name (`shop-assets: steps[0]`); the whole
+/// location is what accepting it names.
+fn finding_view(finding: Finding, accepted: &[String]) -> ImpactFindingView {
+    let Finding { connection: _, location, task, version: _, kind: _, advice, blocking } = finding;
+    let pipeline = location.split_once(": ").map(|(pipeline, _)| pipeline.to_string());
+    ImpactFindingView { pipeline, accepted: accepted.contains(&location), location, task, advice, blocking }
 }
 
 pub(crate) fn action_view(action: MigrationAction) -> MigrationActionView {

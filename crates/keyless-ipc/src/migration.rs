@@ -258,11 +258,15 @@ pub struct MigrationRunView {
     pub run_id: String,
     pub status: MigrationRunStatusView,
     pub waves: Vec<MigrationWaveReportView>,
+    /// The chosen connections the plan did not run (refused, blocked or skipped), with why.
+    pub not_run: Vec<MigratedConnectionView>,
     /// Until when Azure DevOps lets converted connections go back to their secret, RFC 3339;
     /// `null` when nothing can be reverted.
     pub revert_until: Option<String>,
     /// Why the run stopped when it did not finish; `null` otherwise.
     pub error: Option<IpcError>,
+    /// What the admin should do now, one sentence each.
+    pub next_steps: Vec<String>,
     /// The whole report for people (save as .md).
     pub markdown: String,
     /// The whole report for tools (save as .json).

@@ -775,6 +775,10 @@ export type MigrationRunRequest = { runId: string, };
  */
 export type MigrationRunView = { runId: string, status: MigrationRunStatusView, waves: Array<MigrationWaveReportView>, 
 /**
+ * The chosen connections the plan did not run (refused, blocked or skipped), with why.
+ */
+notRun: Array<MigratedConnectionView>, 
+/**
  * Until when Azure DevOps lets converted connections go back to their secret, RFC 3339;
  * `null` when nothing can be reverted.
  */
@@ -783,6 +787,10 @@ revertUntil: string | null,
  * Why the run stopped when it did not finish; `null` otherwise.
  */
 error: IpcError | null, 
+/**
+ * What the admin should do now, one sentence each.
+ */
+nextSteps: Array<string>, 
 /**
  * The whole report for people (save as .md).
  */

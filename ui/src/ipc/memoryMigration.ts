@@ -178,17 +178,12 @@ export function migrationRunView(migration: MemoryMigration, failedStep: string 
     });
     return { number: wave.number, verified: reports.every((report) => report.outcome === "migrated" || report.outcome === "handedOff"), connections: reports };
   });
-  const skipped = migration.plan.entries.filter((entry) => entry.wave === null);
-  if (skipped.length > 0) {
-    waves.push({
-      number: waves.length + 1,
-      verified: false,
-      connections: skipped.map((entry) => ({
-        ...connectionReport(entry, "skipped"),
-        reason: entry.status === "blocked" ? "A pipeline finding blocks it; fix the pipeline or accept the finding, then migrate it." : (entry.refusal?.problem ?? "Left as it is."),
-      })),
-    });
-  }
+  const notRun = migration.plan.entries
+    .filter((entry) => entry.wave === null)
+    .map((entry) => ({
+      ...connectionReport(entry, "skipped"),
+      reason: entry.status === "blocked" ? "A pipeline finding blocks it; fix the pipeline or accept the finding, then migrate it." : (entry.refusal?.problem ?? "Left as it is."),
+    }));
   const converted = migration.plan.entries.some((entry) => entry.action === "convertInPlace" && migration.done.has(entry.id));
   const revertUntil = converted && migration.status !== "reverted" ? new Date(Date.parse(migration.started) + REVERT_WINDOW_MS).toISOString() : null;
   const lines = waves.flatMap((wave) => [`## Wave ${wave.number}`, ...wave.connections.map((connection) => `- ${connection.key}: ${connection.outcome}`)]);
@@ -196,6 +191,7 @@ export function migrationRunView(migration: MemoryMigration, failedStep: string 
     runId: migration.runId,
     status: migration.status,
     waves,
+    notRun,
     revertUntil,
     error: null,
     nextSteps: waves.some((wave) => wave.connections.some((connection) => connection.outcome === "failed" || connection.outcome === "notStarted"))

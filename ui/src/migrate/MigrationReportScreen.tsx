@@ -162,7 +162,7 @@ export function MigrationReportScreen({ wizard, dispatch, commands, titleId }: S
       </article>
     );
   }
-  const connections = run.waves.flatMap((wave) => wave.connections);
+  const connections = [...run.waves.flatMap((wave) => wave.connections), ...run.notRun];
   const migrated = connections.filter((connection) => connection.outcome === "migrated").length;
   return (
     <article className="step migration-report">
@@ -210,6 +210,18 @@ export function MigrationReportScreen({ wizard, dispatch, commands, titleId }: S
           </ul>
         </section>
       ))}
+      {run.notRun.length > 0 ? (
+        <section className="migration-wave" aria-labelledby="report-not-run">
+          <h2 id="report-not-run">
+            Not migrated <span className="muted">({plural(run.notRun.length, "connection")})</span>
+          </h2>
+          <ul className="migration-entries">
+            {run.notRun.map((connection) => (
+              <ConnectionRow key={connection.id} connection={connection} />
+            ))}
+          </ul>
+        </section>
+      ) : null}
       <RevertSection run={run} wizard={wizard} dispatch={dispatch} commands={commands} />
     </article>
   );

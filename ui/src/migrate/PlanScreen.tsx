@@ -78,8 +78,8 @@ function Findings({ entry, dispatch }: { entry: PlannedMigrationView; dispatch: 
   if (entry.findings.length === 0) return <p className="muted">No pipeline that uses it would break.</p>;
   return (
     <ul className="findings" aria-label={`Pipeline findings for ${entry.name}`}>
-      {entry.findings.map((finding) => (
-        <li key={finding.location} className={finding.blocking && !finding.accepted ? "finding finding-blocking" : "finding"}>
+      {entry.findings.map((finding, index) => (
+        <li key={`${index}:${finding.location}`} className={finding.blocking && !finding.accepted ? "finding finding-blocking" : "finding"}>
           <p>
             <Icon name={finding.blocking ? "warning" : "info"} />
             <strong>{finding.blocking ? "Would break: " : "Check: "}</strong>
@@ -89,6 +89,7 @@ function Findings({ entry, dispatch }: { entry: PlannedMigrationView; dispatch: 
           <p>{finding.advice}</p>
           {finding.blocking ? (
             <label className="checkbox">
+              {/* Accepting names the location, so findings at one place are accepted together. */}
               <input
                 type="checkbox"
                 checked={finding.accepted}

@@ -120,7 +120,7 @@ describe("applying the migration", () => {
   });
 
   it("offers Retry after a failed step and keeps the rows for the resumed run", () => {
-    const failedRun: MigrationRunView = { runId: "migration-0001", status: "failed", waves: [], revertUntil: null, error: null, nextSteps: [], markdown: "", json: "" };
+    const failedRun: MigrationRunView = { runId: "migration-0001", status: "failed", waves: [], notRun: [], revertUntil: null, error: null, nextSteps: [], markdown: "", json: "" };
     const wizard = play(
       started(),
       progress(1, { event: "stepStarted", stepId: "verify/a", title: "Verify shop-prod-secret" }),
@@ -134,7 +134,7 @@ describe("applying the migration", () => {
   });
 
   it("opens the report once the migration completed, and reverts only after typing the run id or the count", () => {
-    const done: MigrationRunView = { runId: "migration-0001", status: "completed", waves: [], revertUntil: "2026-12-10T10:00:00Z", error: null, nextSteps: [], markdown: "", json: "" };
+    const done: MigrationRunView = { runId: "migration-0001", status: "completed", waves: [], notRun: [], revertUntil: "2026-12-10T10:00:00Z", error: null, nextSteps: [], markdown: "", json: "" };
     const wizard = play(started(), { type: "migrationApplyEnded", run: done });
     expect(primaryAction(wizard)).toEqual({ label: "See the report", command: "next", disabled: false, note: null });
     expect(isOpen(wizard, "migrationReport")).toBe(true);

@@ -89,6 +89,15 @@ pub async fn dispatch(controller: Arc<Controller>, command: &str, body: Bytes) -
             Ok(request) => reply(c.plan_migration(request).await),
             Err(refused) => error_response(refused),
         },
+        commands::APPLY_MIGRATION => match request(&body) {
+            Ok(request) => stream(c, move |c, sink| async move { c.apply_migration(request, &sink).await }),
+            Err(refused) => error_response(refused),
+        },
+        commands::REVERT_MIGRATION => match request(&body) {
+            Ok(request) => stream(c, move |c, sink| async move { c.revert_migration(request, &sink).await }),
+            Err(refused) => error_response(refused),
+        },
+        commands::MIGRATION_RUNS => reply(c.migration_runs().await),
         commands::DIAGNOSE => match request(&body) {
             Ok(request) => reply(c.diagnose(request).await),
             Err(refused) => error_response(refused),
