@@ -173,21 +173,47 @@ pub enum Command {
     },
     /// Run the local demo cloud (an emulator of Entra, Graph, ARM and Azure DevOps) on loopback.
     Emulator(EmulatorArgs),
-    /// Explain the failures in a pasted pipeline log or error message: cause, evidence and fix.
-    Doctor {
-        /// The pasted text, or - to read it from standard input.
-        #[arg(long, value_name = "TEXT", allow_hyphen_values = true, required_unless_present = "error_file")]
-        error: Option<String>,
-        /// A file holding the pasted text (a downloaded pipeline log).
-        #[arg(long, value_name = "PATH", conflicts_with = "error")]
-        error_file: Option<PathBuf>,
-    },
+    /// Explain why service connections fail (every one you reach, or --org, --project,
+    /// --connection), or the failures in a pasted log (--error); --fix repairs what Keyless can.
+    Doctor(DoctorArgs),
     /// Try Keyless end to end on a throwaway demo cloud: sign in, plan and apply a setup.
     Demo {
         /// A setup file to apply instead of examples/onboarding.toml.
         #[arg(short = 'f', long = "file")]
         file: Option<PathBuf>,
     },
+}
+
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    #[command(flatten)]
+    pub azure: AzureArgs,
+    #[command(flatten)]
+    pub state: StateDirArgs,
+    /// A pasted pipeline log or error message, or - to read it from standard input.
+    #[arg(long, value_name = "TEXT", allow_hyphen_values = true)]
+    pub error: Option<String>,
+    /// A file holding the pasted text (a downloaded pipeline log).
+    #[arg(long, value_name = "PATH", conflicts_with = "error")]
+    pub error_file: Option<PathBuf>,
+    /// With --error: also sign in and diagnose the connections the text names against Azure.
+    #[arg(long)]
+    pub live: bool,
+    /// Only this organization's connections.
+    #[arg(long, value_name = "ORG")]
+    pub org: Option<String>,
+    /// Only this project's connections (needs --org).
+    #[arg(long, value_name = "PROJECT", requires = "org")]
+    pub project: Option<String>,
+    /// Only this connection, by name or id (needs --org and --project).
+    #[arg(long, value_name = "NAME|ID", requires = "project")]
+    pub connection: Option<String>,
+    /// Repair what Keyless can, one undoable run per connection, after showing each plan.
+    #[arg(long)]
+    pub fix: bool,
+    /// With --fix: apply without asking for confirmation.
+    #[arg(long, short = 'y', requires = "fix")]
+    pub yes: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -57,9 +57,6 @@ pub async fn run(command: Command, printer: &Printer) -> CommandResult {
         Command::Schema { file } => journal::schema(file, printer),
         Command::Emulator(args) => emulator::run(args, printer).await,
         Command::Demo { file } => demo::run(file, printer).await,
-        Command::Doctor { error, error_file } => match (&error, &error_file) {
-            (_, Some(path)) => doctor::doctor(doctor::PastedInput::File(path), printer),
-            (text, None) => doctor::doctor(doctor::PastedInput::Text(text.as_deref().unwrap_or("-")), printer),
-        },
+        Command::Doctor(args) => doctor::doctor(args, printer).await,
     }
 }

@@ -2,6 +2,7 @@
 
 mod bad_input;
 mod doctor;
+mod doctor_live;
 mod export;
 mod flows;
 mod footprint;

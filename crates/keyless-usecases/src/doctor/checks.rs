@@ -40,7 +40,8 @@ pub enum FindingCode {
     MultitenantApp,
     /// The app registration has no service principal in its tenant (AADSTS7000229).
     NoServicePrincipal,
-    /// No role assignment at or above the connection's scope (ARM AuthorizationFailed).
+    /// No role assignment at or above the connection's scope (ARM SubscriptionNotFound for a
+    /// subscription, AuthorizationFailed for a resource group or management group).
     NoRole { scope: String },
     /// The identity is not a user of the organization (TF401444).
     NotMember { organization: String },
@@ -392,8 +393,11 @@ fn compare_credentials(fics: &[ObservedFic], issuer: &str, subject: &str) -> Opt
                 FindingCode::AudienceMismatch { found: found.audiences.clone() },
                 Some("AADSTS70021"),
                 "the matching credential's audience is not api://AzureADTokenExchange".into(),
-                fix.into(),
-                true,
+                format!(
+                    "set the audience of credential '{}' to api://AzureADTokenExchange (Entra keeps one credential per issuer and subject, so Keyless cannot add a correct one beside it)",
+                    found.name
+                ),
+                false,
             )
             .evidence([format!("credential '{}': audiences {}", found.name, found.audiences.join(", "))]),
         );
@@ -438,7 +442,12 @@ fn check_access(state: &ConnectionState<'_>) -> Vec<Finding> {
             findings.push(
                 Finding::new(
                     FindingCode::NoRole { scope: path.clone() },
-                    Some("AuthorizationFailed"),
+                    // ARM hides a subscription the caller has no role in; deeper scopes refuse.
+                    Some(if matches!(scope, AzureScope::Subscription { .. }) {
+                        "SubscriptionNotFound"
+                    } else {
+                        "AuthorizationFailed"
+                    }),
                     format!("the identity has no Azure role on {path}, so it can sign in but see nothing there"),
                     format!("grant the identity a role on {path} (Keyless grants Reader, the least that works)"),
                     true,
@@ -501,9 +510,14 @@ fn check_access(state: &ConnectionState<'_>) -> Vec<Finding> {
 }
 
 /// Whether a role assignment at `assigned` reaches `wanted` (the same scope or one above it),
-/// or sits below a subscription the connection names (ARM lists the subscription then).
-fn covers(assigned: &str, wanted: &str) -> bool {
+/// or sits below a subscription the connection names (ARM lists the subscription then). A
+/// management group's assignment was listed by ARM for the connection's scope, so it is
+/// inherited there: the path does not show the management group hierarchy.
+pub(crate) fn covers(assigned: &str, wanted: &str) -> bool {
     let (assigned, wanted) = (assigned.to_ascii_lowercase(), wanted.to_ascii_lowercase());
+    if assigned.starts_with("/providers/microsoft.management/managementgroups/") {
+        return true;
+    }
     let above = wanted == assigned || wanted.starts_with(&format!("{}/", assigned.trim_end_matches('/')));
     let below_subscription = !wanted.contains("/resourcegroups/")
         && wanted.starts_with("/subscriptions/")

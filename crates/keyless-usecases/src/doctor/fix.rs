@@ -63,8 +63,9 @@ pub async fn apply_fix(
 }
 
 /// The setup that repairs a connection, when Keyless can fix one of its findings and none of
-/// them makes the planner refuse (identity gone or unreadable, multitenant app, 20
-/// credentials, draft).
+/// them makes the planner refuse or the run fail (identity gone or unreadable, multitenant
+/// app, a credential with the right issuer and subject but another audience, 20 credentials,
+/// draft).
 pub(super) fn repair_setup(
     connection: &InventoriedConnection,
     target: &RepairTarget,
@@ -77,6 +78,7 @@ pub(super) fn repair_setup(
             FindingCode::IdentityGone
                 | FindingCode::IdentityUnread { .. }
                 | FindingCode::MultitenantApp
+                | FindingCode::AudienceMismatch { .. }
                 | FindingCode::CredentialCapReached { .. }
                 | FindingCode::Draft
         )
@@ -106,13 +108,12 @@ pub(super) fn repair_setup(
 fn role_held(observed: Option<&Observed>, client_id: Guid, scope: &AzureScope) -> Option<(AzureScope, Guid)> {
     let observed = observed?;
     let principal = observed.identities.values().find(|i| i.client_id == client_id)?.principal_id?;
-    let wanted = scope.arm_path().to_ascii_lowercase();
-    observed.role_assignments.iter().filter(|r| r.principal_id == principal).find_map(|r| {
-        let held = r.scope.to_ascii_lowercase();
-        let related =
-            wanted == held || wanted.starts_with(&format!("{held}/")) || held.starts_with(&format!("{wanted}/"));
-        related.then(|| parse_scope(&r.scope)).flatten().map(|s| (s, r.role_definition_id))
-    })
+    let wanted = scope.arm_path();
+    observed
+        .role_assignments
+        .iter()
+        .filter(|r| r.principal_id == principal && super::checks::covers(&r.scope, &wanted))
+        .find_map(|r| parse_scope(&r.scope).map(|s| (s, r.role_definition_id)))
 }
 
 /// An ARM scope path Keyless can name in a setup.

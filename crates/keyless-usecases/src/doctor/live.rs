@@ -147,7 +147,7 @@ pub async fn diagnose_pasted_log_live(
         .map(|f| f.organization.as_deref().and_then(|o| OrgName::parse(o).ok()))
         .collect::<Option<Vec<_>>>()
         .filter(|orgs| !orgs.is_empty());
-    let live = if facts.iter().all(|f| points_nowhere(f)) {
+    let live = if facts.iter().all(points_nowhere) {
         LiveDiagnosis { connections: vec![], unread: vec![], summary: DoctorSummary::default() }
     } else {
         diagnose_selected(connected, named.as_deref(), |c| facts.iter().any(|f| named_by(f, c))).await?

@@ -2,6 +2,7 @@
 //! cloud, the setup lock.
 
 mod doctor;
+mod doctor_live;
 mod export;
 mod impact;
 mod inventory;
