@@ -2,6 +2,7 @@
 
 mod export;
 mod fixtures;
+mod fuzz;
 mod impact;
 mod inventory;
 mod migration;
