@@ -22,16 +22,9 @@ export function MarkedValue({ value, other, label }: { value: string; other: str
   );
 }
 
-/** The characters under which a caret line points at each difference, for values of the same length. */
-function caretLine(value: string, other: string): string | null {
-  if (value.length !== other.length) return null;
-  return [...value].map((character, index) => (character === other.charAt(index) ? " " : "^")).join("");
-}
-
 function Compared({ finding }: { finding: FindingView }) {
   const compared = comparedValues(finding);
   if (compared === null) return null;
-  const carets = caretLine(compared.expected, compared.found);
   const differing = differences(compared.expected, compared.found).filter((segment) => segment.differs);
   const summary = compared.caseOnly
     ? `They differ only in the letter case of ${differing.map((segment) => `“${segment.text}”`).join(", ")}.`
@@ -54,11 +47,6 @@ function Compared({ finding }: { finding: FindingView }) {
           </dd>
         </div>
       </dl>
-      {carets !== null ? (
-        <pre className="mono caret-line" aria-hidden="true">
-          {carets}
-        </pre>
-      ) : null}
       <p className="compared-summary">{summary}</p>
     </div>
   );
