@@ -5,6 +5,7 @@ mod behaviour;
 mod clients_read;
 mod clients_write;
 mod cloud;
+mod definition_reads;
 mod confinement;
 mod decoder_fuzz;
 mod devops_bodies;
