@@ -239,14 +239,23 @@ pub enum ConnectionIssuer {
 /// connections in place, and removing the client secrets a conversion made unnecessary.
 #[allow(async_fn_in_trait)]
 pub trait MigrationPort: AzurePort {
-    async fn read_endpoint(&self, org: &OrgName, id: Guid) -> Result<Option<EndpointState>, AzureError>;
+    /// Connection `id`, looked for in `project` (its owning project, by name or id) first, then
+    /// in every project of the organization.
+    async fn read_endpoint(&self, org: &OrgName, project: &str, id: Guid) -> Result<Option<EndpointState>, AzureError>;
     /// `ConvertAuthenticationScheme` to `scheme` (`WorkloadIdentityFederation`, or
     /// `ServicePrincipal` to revert), same id.
-    async fn convert_endpoint(&self, org: &OrgName, id: Guid, scheme: &str) -> Result<EndpointState, AzureError>;
+    async fn convert_endpoint(
+        &self,
+        org: &OrgName,
+        project: &str,
+        id: Guid,
+        scheme: &str,
+    ) -> Result<EndpointState, AzureError>;
     /// Switches a workload identity connection to `issuer`, same id.
     async fn switch_endpoint_issuer(
         &self,
         org: &OrgName,
+        project: &str,
         id: Guid,
         issuer: ConnectionIssuer,
     ) -> Result<EndpointState, AzureError>;

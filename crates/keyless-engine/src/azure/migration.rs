@@ -3,8 +3,8 @@
 //! shapes are `keyless_azure::devops::wif_connections`' business, not this module's.
 
 use keyless_azure::{
-    AzureError,
-    devops::{ServiceEndpoint, wif_connections::IssuerType},
+    AzureError, ErrorCode,
+    devops::{DevOpsClient, ServiceEndpoint, wif_connections::IssuerType},
 };
 use keyless_core::{Guid, names::OrgName};
 
@@ -30,26 +30,47 @@ fn endpoint_state(endpoint: &ServiceEndpoint) -> EndpointState {
     }
 }
 
+/// The connection from its owning project (one request), else from any project of the organization.
+async fn find_endpoint(devops: &DevOpsClient, project: &str, id: Guid) -> Result<Option<ServiceEndpoint>, AzureError> {
+    let in_project = match devops.endpoint_by_id(project, id).await {
+        Ok(found) => found.filter(|e| e.id == Some(id)),
+        // A project renamed or deleted since the plan: look everywhere.
+        Err(e) if e.code() == ErrorCode::NotFound => None,
+        Err(e) => return Err(e),
+    };
+    match in_project {
+        Some(found) => Ok(Some(found)),
+        None => org_endpoint(devops, id).await,
+    }
+}
+
 impl MigrationPort for AzureClients {
-    async fn read_endpoint(&self, org: &OrgName, id: Guid) -> Result<Option<EndpointState>, AzureError> {
+    async fn read_endpoint(&self, org: &OrgName, project: &str, id: Guid) -> Result<Option<EndpointState>, AzureError> {
         let devops = self.client.devops(org).await?;
-        Ok(org_endpoint(&devops, id).await?.as_ref().map(endpoint_state))
+        Ok(find_endpoint(&devops, project, id).await?.as_ref().map(endpoint_state))
     }
 
-    async fn convert_endpoint(&self, org: &OrgName, id: Guid, scheme: &str) -> Result<EndpointState, AzureError> {
+    async fn convert_endpoint(
+        &self,
+        org: &OrgName,
+        project: &str,
+        id: Guid,
+        scheme: &str,
+    ) -> Result<EndpointState, AzureError> {
         let devops = self.client.devops(org).await?;
-        let endpoint = org_endpoint(&devops, id).await?.ok_or_else(|| missing_connection(org, id))?;
+        let endpoint = find_endpoint(&devops, project, id).await?.ok_or_else(|| missing_connection(org, id))?;
         Ok(endpoint_state(&devops.convert_endpoint_scheme(&endpoint, scheme).await?))
     }
 
     async fn switch_endpoint_issuer(
         &self,
         org: &OrgName,
+        project: &str,
         id: Guid,
         issuer: ConnectionIssuer,
     ) -> Result<EndpointState, AzureError> {
         let devops = self.client.devops(org).await?;
-        let endpoint = org_endpoint(&devops, id).await?.ok_or_else(|| missing_connection(org, id))?;
+        let endpoint = find_endpoint(&devops, project, id).await?.ok_or_else(|| missing_connection(org, id))?;
         let issuer = match issuer {
             ConnectionIssuer::Entra => IssuerType::EntraId,
             ConnectionIssuer::AzureDevOps => IssuerType::AzureDevOps,

@@ -153,7 +153,8 @@ pub(crate) async fn write<P: MigrationPort>(
         if !record.intent.as_ref().is_some_and(|i| i.names(IntentKind::FederatedCredential, &name)) {
             record.intent = Some(Intent::now(&env.label, IntentKind::FederatedCredential, &name));
         }
-    })?;
+    })
+    .await?;
     let mut attempt = 0;
     loop {
         attempt += 1;

@@ -71,32 +71,42 @@ async fn in_place<P: MigrationPort>(env: &EntryEnv<'_, P>) -> Result<(), EngineE
         let title = if switch { "Switch to the Entra issuer" } else { "Convert to workload identity federation" };
         let started = env.started(EntryStep::Converted, title);
         let after = change(env, &org, switch).await?;
-        env.update(|record| record.revert_scheme_deadline = after.revert_deadline.clone())?;
         let detail = match &after.revert_deadline {
             Some(deadline) => format!("same connection id; it can be reverted until {deadline}"),
             None => "same connection id".to_string(),
         };
-        env.finished(EntryStep::Converted, StepOutcome::Updated, detail, started)?;
+        let deadline = after.revert_deadline.clone();
+        let ready = after.is_ready;
+        env.finished_with(EntryStep::Converted, StepOutcome::Updated, detail, started, |record| {
+            record.revert_scheme_deadline = deadline;
+            // Azure DevOps answered with the connection ready: nothing to wait for.
+            if ready {
+                record.mark(EntryStep::Ready);
+            }
+        })
+        .await?;
     } else if !env.record().has(EntryStep::Converted) {
         let started = env.started(EntryStep::Converted, "Check the connection's scheme and issuer");
-        env.update(|record| record.revert_scheme_deadline = endpoint.revert_deadline.clone())?;
-        env.finished(
+        let deadline = endpoint.revert_deadline.clone();
+        env.finished_with(
             EntryStep::Converted,
             StepOutcome::AlreadyDone,
             "already on workload identity federation with the Entra issuer",
             started,
-        )?;
+            |record| record.revert_scheme_deadline = deadline,
+        )
+        .await?;
     }
     if !env.record().has(EntryStep::Ready) {
         env.may_continue()?;
         let started = env.started(EntryStep::Ready, "Wait for the connection to be ready");
         let ready = wait_ready(env, &org).await?;
-        env.finished(EntryStep::Ready, StepOutcome::Updated, format!("{} is ready", ready.name), started)?;
+        env.finished(EntryStep::Ready, StepOutcome::Updated, format!("{} is ready", ready.name), started).await?;
     }
     if !env.record().has(EntryStep::Verified) {
         env.may_continue()?;
         let started = env.started(EntryStep::Verified, "Verify with TestConnection");
-        let project_id = read(env, &org).await?.owning_project.ok_or_else(|| no_project(env))?;
+        let project_id = endpoint.owning_project.ok_or_else(|| no_project(env))?;
         let step_id = env.step_id(EntryStep::Verified);
         let result = verify_until_propagated(env.port, &org, project_id, id, env.options, env.reporter, &step_id)
             .await
@@ -104,27 +114,27 @@ async fn in_place<P: MigrationPort>(env: &EntryEnv<'_, P>) -> Result<(), EngineE
         if let TestResult::Failed { message } = result {
             return Err(EngineError::Verification { connection: env.label.clone(), message });
         }
-        env.finished(EntryStep::Verified, StepOutcome::Verified, "TestConnection succeeded", started)?;
+        env.finished(EntryStep::Verified, StepOutcome::Verified, "TestConnection succeeded", started).await?;
     }
     if switch && !env.record().has(EntryStep::OldCredentialRemoved) {
         env.may_continue()?;
         let started = env.started(EntryStep::OldCredentialRemoved, "Remove the Azure DevOps-issuer credential");
         let detail = remove_old_credential(env).await?;
-        env.finished(EntryStep::OldCredentialRemoved, StepOutcome::Updated, detail, started)?;
+        env.finished(EntryStep::OldCredentialRemoved, StepOutcome::Updated, detail, started).await?;
     }
     if !switch && env.remove_secrets() && !env.record().has(EntryStep::SecretsRemoved) {
         env.may_continue()?;
         let started =
             env.started(EntryStep::SecretsRemoved, "Remove the client secrets the conversion made unnecessary");
         let detail = remove_secrets(env, &endpoint).await?;
-        env.finished(EntryStep::SecretsRemoved, StepOutcome::Updated, detail, started)?;
+        env.finished(EntryStep::SecretsRemoved, StepOutcome::Updated, detail, started).await?;
     }
     Ok(())
 }
 
 async fn read<P: MigrationPort>(env: &EntryEnv<'_, P>, org: &OrgName) -> Result<EndpointState, EngineError> {
     env.port
-        .read_endpoint(org, env.planned.id)
+        .read_endpoint(org, &env.planned.project, env.planned.id)
         .await
         .map_err(|e| EngineError::azure(format!("Read {}", env.label), e))?
         .ok_or_else(|| {
@@ -187,7 +197,7 @@ async fn remember_old_credential<P: MigrationPort>(
         .map_err(|e| EngineError::azure(format!("Read the credentials of {}", identity.display_name), e))?;
     if let Some(old) = present.into_iter().find(|f| credential::same(f, issuer, subject)) {
         let held = super::journal::HeldCredential { holder: identity.holder, credential: old };
-        env.update(|record| record.old_credential = Some(held))?;
+        env.update(|record| record.old_credential = Some(held)).await?;
     }
     Ok(())
 }
@@ -211,7 +221,7 @@ async fn write_credential<P: MigrationPort>(
     let started = env
         .started(EntryStep::CredentialWritten, format!("Add the Entra-issuer credential to {}", identity.display_name));
     if env.planned.status == EntryStatus::HandOff {
-        hand_off(env, &identity, &name, &planned.issuer, &subject, started)?;
+        hand_off(env, &identity, &name, &planned.issuer, &subject, started).await?;
         return Ok(false);
     }
     let lock = env.identity_lock(&identity.client_id.to_string());
@@ -222,24 +232,27 @@ async fn write_credential<P: MigrationPort>(
     match written {
         Written::Ours(held) => {
             let detail = format!("{} on {}", held.credential.name, identity.display_name);
-            env.update(|record| record.written_credential = Some(held))?;
-            env.finished(EntryStep::CredentialWritten, StepOutcome::Created, detail, started)?;
+            env.update(|record| record.written_credential = Some(held)).await?;
+            env.finished(EntryStep::CredentialWritten, StepOutcome::Created, detail, started).await?;
         }
-        Written::AlreadyThere => env.finished(
-            EntryStep::CredentialWritten,
-            StepOutcome::Reused,
-            "a matching federated credential already exists",
-            started,
-        )?,
+        Written::AlreadyThere => {
+            env.finished(
+                EntryStep::CredentialWritten,
+                StepOutcome::Reused,
+                "a matching federated credential already exists",
+                started,
+            )
+            .await?
+        }
         Written::NotAllowed => {
-            hand_off(env, &identity, &name, &planned.issuer, &subject, started)?;
+            hand_off(env, &identity, &name, &planned.issuer, &subject, started).await?;
             return Ok(false);
         }
     }
     Ok(true)
 }
 
-fn hand_off<P: MigrationPort>(
+async fn hand_off<P: MigrationPort>(
     env: &EntryEnv<'_, P>,
     identity: &ExistingIdentity,
     name: &str,
@@ -256,13 +269,14 @@ fn hand_off<P: MigrationPort>(
         subject,
         env.port.cloud(),
     );
-    env.update(|record| record.hand_off = Some(pack))?;
+    env.update(|record| record.hand_off = Some(pack)).await?;
     env.finished(
         EntryStep::HandedOff,
         StepOutcome::HandedOff,
         "the identity's owner must add the federated credential; the connection is not converted until then",
         started,
     )
+    .await
 }
 
 /// Converts or switches; an answer lost on the way back is checked by reading the connection.
@@ -272,9 +286,9 @@ async fn change<P: MigrationPort>(
     switch: bool,
 ) -> Result<EndpointState, EngineError> {
     let sent = if switch {
-        env.port.switch_endpoint_issuer(org, env.planned.id, ConnectionIssuer::Entra).await
+        env.port.switch_endpoint_issuer(org, &env.planned.project, env.planned.id, ConnectionIssuer::Entra).await
     } else {
-        env.port.convert_endpoint(org, env.planned.id, WORKLOAD_IDENTITY).await
+        env.port.convert_endpoint(org, &env.planned.project, env.planned.id, WORKLOAD_IDENTITY).await
     };
     let title = if switch { "Switch the issuer of" } else { "Convert" };
     match sent {
@@ -346,7 +360,8 @@ async fn remove_secrets<P: MigrationPort>(
             if !record.removed_secrets.contains(&secret.key_id) {
                 record.removed_secrets.push(secret.key_id);
             }
-        })?;
+        })
+        .await?;
     }
     Ok(format!("{} client secret(s) removed from {}", secrets.len(), identity.display_name))
 }

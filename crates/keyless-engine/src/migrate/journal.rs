@@ -1,5 +1,6 @@
 //! The migration journal: one JSON file per migration run, in the `migrations` directory of the
-//! run journal store (same atomic, private writes), recording per connection which steps are
+//! run journal store (same atomic, private writes; what the migration started with, its file
+//! and plan, in `migrations/plans`, written once), recording per connection which steps are
 //! done, the federated credential Keyless wrote, the one it removed (kept whole so revert can put
 //! it back), the client secrets it removed, the revert deadline Azure DevOps gave, and the
 //! onboarding run a replacement made. Ids and names only, never a secret.
@@ -167,21 +168,92 @@ pub fn label(planned: &PlannedMigration) -> String {
     format!("{}/{}/{}", planned.organization, planned.project, planned.name)
 }
 
+/// What a migration started with, saved once beside its journal: the journal itself is saved
+/// after every step, and a plan of hundreds of connections need not be written each time.
+#[derive(Serialize, Deserialize)]
+struct StartedWith {
+    file: MigrationFile,
+    plan: MigrationPlan,
+}
+
+/// The journal as saved after each step: everything but what it started with.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Progress<'a> {
+    run_id: &'a str,
+    started: &'a str,
+    cloud: &'a str,
+    cloud_identity: &'a Option<CloudIdentity>,
+    status: MigrationStatus,
+    entries: &'a BTreeMap<Guid, EntryRecord>,
+    waves_done: &'a [usize],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    last_error: &'a Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SavedProgress {
+    run_id: String,
+    started: String,
+    cloud: String,
+    cloud_identity: Option<CloudIdentity>,
+    status: MigrationStatus,
+    entries: BTreeMap<Guid, EntryRecord>,
+    #[serde(default)]
+    waves_done: Vec<usize>,
+    #[serde(default)]
+    last_error: Option<String>,
+}
+
 impl JournalStore {
+    /// Where what each migration started with is kept: `migrations/plans/{run_id}.json`.
+    fn migration_plans(&self) -> JournalStore {
+        JournalStore::new(self.migrations().dir().join("plans"))
+    }
+
     pub fn save_migration(&self, journal: &MigrationJournal) -> Result<(), JournalError> {
-        self.migrations().write_json(&journal.run_id, journal)
+        let plans = self.migration_plans();
+        if !plans.dir().join(format!("{}.json", journal.run_id)).exists() {
+            let started = StartedWith { file: journal.file.clone(), plan: journal.plan.clone() };
+            plans.write_json(&journal.run_id, &started)?;
+        }
+        let progress = Progress {
+            run_id: &journal.run_id,
+            started: &journal.started,
+            cloud: &journal.cloud,
+            cloud_identity: &journal.cloud_identity,
+            status: journal.status,
+            entries: &journal.entries,
+            waves_done: &journal.waves_done,
+            last_error: &journal.last_error,
+        };
+        self.migrations().write_json(&journal.run_id, &progress)
     }
 
     pub fn load_migration(&self, run_id: &str) -> Result<MigrationJournal, JournalError> {
-        self.migrations().read_json(run_id)
+        let saved: SavedProgress = self.migrations().read_json(run_id)?;
+        let StartedWith { file, plan } = self.migration_plans().read_json(run_id)?;
+        let SavedProgress { run_id, started, cloud, cloud_identity, status, entries, waves_done, last_error } = saved;
+        Ok(MigrationJournal {
+            run_id,
+            started,
+            cloud,
+            cloud_identity,
+            status,
+            file,
+            plan,
+            entries,
+            waves_done,
+            last_error,
+        })
     }
 
     /// Every readable migration journal, newest first; damaged ones are skipped and logged.
     pub fn list_migrations(&self) -> Result<Vec<MigrationJournal>, JournalError> {
-        let store = self.migrations();
         let mut found = vec![];
-        for run_id in store.run_ids()? {
-            match store.read_json::<MigrationJournal>(&run_id) {
+        for run_id in self.migrations().run_ids()? {
+            match self.load_migration(&run_id) {
                 Ok(journal) => found.push(journal),
                 Err(error) => tracing::warn!(%run_id, %error, "skipping a migration journal that cannot be read"),
             }

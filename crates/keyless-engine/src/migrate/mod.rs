@@ -19,7 +19,7 @@ use std::{
     collections::BTreeMap,
     sync::{
         Arc, Mutex,
-        atomic::{AtomicUsize, Ordering},
+        atomic::{AtomicU64, AtomicUsize, Ordering},
     },
     time::Instant,
 };
@@ -37,7 +37,7 @@ pub use revert::{revert_migration, revert_refusal};
 use crate::{
     apply::ApplyOptions,
     error::EngineError,
-    journal::JournalStore,
+    journal::{JournalError, JournalStore},
     port::MigrationPort,
     progress::{ProgressEvent, Reporter, StepOutcome},
 };
@@ -77,6 +77,8 @@ pub async fn apply_migration<P: MigrationPort>(
         options,
         journal: &journal,
         finished_steps: AtomicUsize::new(0),
+        changes: AtomicU64::new(0),
+        saved: tokio::sync::Mutex::new(0),
         identity_locks: Mutex::new(BTreeMap::new()),
         remove_secrets,
     };
@@ -89,28 +91,32 @@ pub async fn apply_migration<P: MigrationPort>(
             step_id: step_id.clone(),
             title: format!("Wave {} of {} ({} connections)", wave.number, plan.waves.len(), members.len()),
         });
-        let results: Vec<Result<(), EngineError>> = stream::iter(members.iter().map(|planned| {
-            let env = shared.entry(planned);
-            async move {
-                let result = entry::run(&env, inputs.replacements.get(&planned.id)).await;
-                if let Err(error) = &result {
-                    let message = error.to_string();
-                    let _ = env.update(|record| record.error = Some(message));
-                    reporter.report(ProgressEvent::StepFailed {
-                        step_id: env.label.clone(),
-                        code: error.code(),
-                        message: error.to_string(),
-                        remedy: error.remedy(),
-                    });
-                } else {
-                    env.update(|record| record.error = None)?;
+        // The futures are collected first: a lazy `map` closure kept in the stream makes the
+        // whole apply future unprovably `Send`, which the desktop's command tasks need.
+        let entries: Vec<_> = members
+            .iter()
+            .map(|planned| {
+                let env = shared.entry(planned);
+                async move {
+                    let result = entry::run(&env, inputs.replacements.get(&planned.id)).await;
+                    if let Err(error) = &result {
+                        let message = error.to_string();
+                        let _ = env.update(|record| record.error = Some(message)).await;
+                        reporter.report(ProgressEvent::StepFailed {
+                            step_id: env.label.clone(),
+                            code: error.code(),
+                            message: error.to_string(),
+                            remedy: error.remedy(),
+                        });
+                    } else {
+                        env.update(|record| record.error = None).await?;
+                    }
+                    result
                 }
-                result
-            }
-        }))
-        .buffer_unordered(ENTRIES_AT_ONCE)
-        .collect()
-        .await;
+            })
+            .collect();
+        let results: Vec<Result<(), EngineError>> =
+            stream::iter(entries).buffer_unordered(ENTRIES_AT_ONCE).collect().await;
         // A cancel wins over a failure: the journal is resumable either way.
         let mut failures: Vec<EngineError> = results.into_iter().filter_map(Result::err).collect();
         failures.sort_by_key(|e| !matches!(e, EngineError::Cancelled { .. }));
@@ -184,6 +190,9 @@ pub(crate) struct Shared<'a, P> {
     journal: &'a Mutex<MigrationJournal>,
     /// Steps finished by this call, for `stop_after_steps`.
     finished_steps: AtomicUsize,
+    /// Changes made to the journal, and how many of them the last save held.
+    changes: AtomicU64,
+    saved: tokio::sync::Mutex<u64>,
     /// One lock per identity: its credential writes (and replacement runs) go one at a time.
     identity_locks: Mutex<BTreeMap<String, Arc<tokio::sync::Mutex<()>>>>,
     remove_secrets: bool,
@@ -230,14 +239,34 @@ impl<P> EntryEnv<'_, P> {
         self.shared.remove_secrets
     }
 
-    /// Changes this entry's record and saves the journal before anything else happens.
-    pub fn update(&self, change: impl FnOnce(&mut EntryRecord)) -> Result<(), EngineError> {
-        let mut journal = self.shared.journal.lock().unwrap_or_else(|p| p.into_inner());
-        let label = self.label.clone();
-        change(
-            journal.entries.entry(self.planned.id).or_insert_with(|| EntryRecord { label, ..EntryRecord::default() }),
-        );
-        self.store.save_migration(&journal)?;
+    /// Changes this entry's record and returns once a saved journal holds the change. Saves run
+    /// off the async workers and are grouped: entries that change their records while one save is
+    /// under way are all written by the next one.
+    pub async fn update(&self, change: impl FnOnce(&mut EntryRecord)) -> Result<(), EngineError> {
+        let version = {
+            let mut journal = self.shared.journal.lock().unwrap_or_else(|p| p.into_inner());
+            let label = self.label.clone();
+            change(
+                journal
+                    .entries
+                    .entry(self.planned.id)
+                    .or_insert_with(|| EntryRecord { label, ..EntryRecord::default() }),
+            );
+            self.shared.changes.fetch_add(1, Ordering::SeqCst) + 1
+        };
+        let mut saved = self.shared.saved.lock().await;
+        if *saved >= version {
+            return Ok(());
+        }
+        let (snapshot, covers) = {
+            let journal = self.shared.journal.lock().unwrap_or_else(|p| p.into_inner());
+            (journal.clone(), self.shared.changes.load(Ordering::SeqCst))
+        };
+        let store = self.store.clone();
+        tokio::task::spawn_blocking(move || store.save_migration(&snapshot)).await.map_err(|e| {
+            JournalError::Io { path: self.store.dir().to_path_buf(), source: std::io::Error::other(e) }
+        })??;
+        *saved = covers;
         Ok(())
     }
 
@@ -266,14 +295,30 @@ impl<P> EntryEnv<'_, P> {
     }
 
     /// Records `step` as done, then reports it.
-    pub fn finished(
+    pub async fn finished(
         &self,
         step: EntryStep,
         outcome: StepOutcome,
         detail: impl Into<String>,
         started: Instant,
     ) -> Result<(), EngineError> {
-        self.update(|record| record.mark(step))?;
+        self.finished_with(step, outcome, detail, started, |_| {}).await
+    }
+
+    /// Records `step` as done together with what it learned (one save), then reports it.
+    pub async fn finished_with(
+        &self,
+        step: EntryStep,
+        outcome: StepOutcome,
+        detail: impl Into<String>,
+        started: Instant,
+        learned: impl FnOnce(&mut EntryRecord),
+    ) -> Result<(), EngineError> {
+        self.update(|record| {
+            learned(record);
+            record.mark(step);
+        })
+        .await?;
         self.shared.finished_steps.fetch_add(1, Ordering::SeqCst);
         self.reporter.report(ProgressEvent::StepFinished {
             step_id: self.step_id(step),

@@ -31,18 +31,20 @@ pub(super) async fn run<P: MigrationPort>(env: &EntryEnv<'_, P>, setup: Option<&
         None => {
             let journal = RunJournal::new(&migration.cloud, migration.cloud_identity.clone(), setup.clone());
             env.store.save(&journal)?;
-            env.update(|record| record.replacement_run_id = Some(journal.run_id.clone()))?;
+            env.update(|record| record.replacement_run_id = Some(journal.run_id.clone())).await?;
             journal
         }
     };
     if matches!(journal.status, RunStatus::Completed | RunStatus::WaitingForHandOff) {
         let started = env.started(EntryStep::Replaced, "Check the replacement connection");
-        return env.finished(
-            EntryStep::Replaced,
-            StepOutcome::AlreadyDone,
-            format!("run {} completed", journal.run_id),
-            started,
-        );
+        return env
+            .finished(
+                EntryStep::Replaced,
+                StepOutcome::AlreadyDone,
+                format!("run {} completed", journal.run_id),
+                started,
+            )
+            .await;
     }
     env.may_continue()?;
     let new_name = env.planned.new_connection.clone().unwrap_or_default();
@@ -56,10 +58,10 @@ pub(super) async fn run<P: MigrationPort>(env: &EntryEnv<'_, P>, setup: Option<&
     let handed_off = finished.status == RunStatus::WaitingForHandOff;
     if handed_off {
         let pack = finished.steps.values().find_map(|s| s.hand_off.clone());
-        env.update(|record| record.hand_off = pack)?;
+        env.update(|record| record.hand_off = pack).await?;
     }
     let outcome = if handed_off { StepOutcome::HandedOff } else { StepOutcome::Created };
-    env.finished(EntryStep::Replaced, outcome, format!("'{new_name}' made by run {}", finished.run_id), started)
+    env.finished(EntryStep::Replaced, outcome, format!("'{new_name}' made by run {}", finished.run_id), started).await
 }
 
 /// The replacement run's progress inside the migration's: its steps named after the entry, its

@@ -61,23 +61,23 @@ pub async fn revert_migration<P: MigrationPort>(
     mut journal: MigrationJournal,
     options: &ApplyOptions,
 ) -> Result<MigrationJournal, EngineError> {
-    let todo: Vec<(Guid, MigrationAction, OrgName)> = journal
+    let todo: Vec<(Guid, MigrationAction, OrgName, String)> = journal
         .plan
         .entries
         .iter()
         .rev()
         .filter(|e| reverts(&journal.entry(e.id), e.action))
-        .map(|e| Ok((e.id, e.action, OrgName::parse(&e.organization)?)))
+        .map(|e| Ok((e.id, e.action, OrgName::parse(&e.organization)?, e.project.clone())))
         .collect::<Result<_, EngineError>>()?;
     let now = OffsetDateTime::now_utc();
     let mut endpoints = std::collections::BTreeMap::new();
-    for (id, action, org) in &todo {
+    for (id, action, org, project) in &todo {
         if *action != MigrationAction::ConvertInPlace {
             continue;
         }
         let record = journal.entry(*id);
         let az = |e| EngineError::azure(format!("Read {}", record.label), e);
-        let Some(endpoint) = port.read_endpoint(org, *id).await.map_err(az)? else { continue };
+        let Some(endpoint) = port.read_endpoint(org, project, *id).await.map_err(az)? else { continue };
         if let Some(reason) = revert_refusal(&record, &endpoint, now) {
             return Err(EngineError::RevertNotPossible { connection: record.label, reason });
         }
@@ -88,15 +88,17 @@ pub async fn revert_migration<P: MigrationPort>(
         total_steps: todo.len(),
         resumed: false,
     });
-    for (done, (id, action, org)) in todo.iter().enumerate() {
+    for (done, (id, action, org, project)) in todo.iter().enumerate() {
         let record = journal.entry(*id);
         let step_id = format!("{}/reverted", record.label);
         reporter
             .report(ProgressEvent::StepStarted { step_id: step_id.clone(), title: format!("Revert {}", record.label) });
         let started = std::time::Instant::now();
         let result = match action {
-            MigrationAction::ConvertInPlace => revert_conversion(port, org, *id, &record, endpoints.get(id)).await,
-            MigrationAction::SwitchIssuer => revert_switch(port, org, *id, &record).await,
+            MigrationAction::ConvertInPlace => {
+                revert_conversion(port, (org, project), *id, &record, endpoints.get(id)).await
+            }
+            MigrationAction::SwitchIssuer => revert_switch(port, (org, project), *id, &record).await,
             _ => revert_replacement(port, store, &record, options).await,
         };
         match result {
@@ -148,7 +150,7 @@ pub async fn revert_migration<P: MigrationPort>(
 
 async fn revert_conversion<P: MigrationPort>(
     port: &P,
-    org: &OrgName,
+    (org, project): (&OrgName, &str),
     id: Guid,
     record: &EntryRecord,
     endpoint: Option<&EndpointState>,
@@ -156,7 +158,7 @@ async fn revert_conversion<P: MigrationPort>(
     let az = |e| EngineError::azure(format!("Revert {}", record.label), e);
     let converted = endpoint.is_some_and(|e| e.scheme == "WorkloadIdentityFederation");
     if converted {
-        port.convert_endpoint(org, id, "ServicePrincipal").await.map_err(az)?;
+        port.convert_endpoint(org, project, id, "ServicePrincipal").await.map_err(az)?;
     }
     if let Some(written) = &record.written_credential {
         credential::remove(port, written).await.map_err(az)?;
@@ -166,7 +168,7 @@ async fn revert_conversion<P: MigrationPort>(
 
 async fn revert_switch<P: MigrationPort>(
     port: &P,
-    org: &OrgName,
+    (org, project): (&OrgName, &str),
     id: Guid,
     record: &EntryRecord,
 ) -> Result<String, EngineError> {
@@ -180,7 +182,7 @@ async fn revert_switch<P: MigrationPort>(
         }
         return Ok("the connection was not switched; the credential Keyless added is removed".into());
     }
-    let after = port.switch_endpoint_issuer(org, id, ConnectionIssuer::AzureDevOps).await.map_err(az)?;
+    let after = port.switch_endpoint_issuer(org, project, id, ConnectionIssuer::AzureDevOps).await.map_err(az)?;
     let back = after
         .issuer
         .as_deref()

@@ -5,6 +5,7 @@ mod intents;
 mod journal;
 mod lagging_port;
 mod memberships;
+mod migrate_estate;
 mod migrate_in_place;
 mod migrate_resume;
 mod migrate_support;
