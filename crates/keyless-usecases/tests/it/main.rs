@@ -4,6 +4,7 @@
 mod doctor;
 mod doctor_live;
 mod export;
+mod hostile_files;
 mod impact;
 mod inventory;
 mod migration;
