@@ -7,6 +7,7 @@ mod inventory;
 mod migration;
 mod pickers;
 mod runs;
+mod sentinel;
 mod session;
 mod support;
 mod wizard;
