@@ -105,3 +105,76 @@ fn content_security_policy_forbids_remote_content() {
         (Some("Keyless"), Some(960), Some(640))
     );
 }
+
+fn app_config() -> serde_json::Value {
+    serde_json::from_str(include_str!("../tauri.conf.json")).expect("tauri.conf.json is JSON")
+}
+
+/// Sources a page of the app may load from: its own files, inline images, and Tauri's IPC
+/// (served inside the webview, never over the network).
+const LOCAL_SOURCES: [&str; 5] = ["'self'", "'none'", "data:", "ipc:", "http://ipc.localhost"];
+
+#[test]
+fn content_security_policy_has_no_remote_source_and_no_unsafe_keyword() {
+    let config = app_config();
+    let csp = config["app"]["security"]["csp"].as_object().expect("the CSP is set directive by directive");
+    for directive in ["default-src", "script-src", "connect-src", "object-src", "base-uri", "frame-ancestors"] {
+        assert!(csp.contains_key(directive), "the CSP sets {directive}");
+    }
+    for (directive, sources) in csp {
+        for source in sources.as_str().expect("each directive is one string").split_whitespace() {
+            assert!(!source.to_ascii_lowercase().contains("unsafe"), "{directive} allows {source}");
+            assert!(LOCAL_SOURCES.contains(&source), "{directive} allows {source}, which is not local");
+        }
+    }
+    let security = &config["app"]["security"];
+    assert_eq!(security["freezePrototype"], true);
+    assert!(security.get("dangerousDisableAssetCspModification").is_none());
+    assert!(security.get("dangerousRemoteDomainIpcAccess").is_none());
+    assert_eq!(config["app"]["withGlobalTauri"], false, "no global Tauri object for injected scripts");
+}
+
+/// Every string in `value`, with the key it sits under.
+fn strings_in<'a>(key: &str, value: &'a serde_json::Value, found: &mut Vec<(String, &'a str)>) {
+    match value {
+        serde_json::Value::String(text) => found.push((key.to_string(), text)),
+        serde_json::Value::Array(items) => items.iter().for_each(|item| strings_in(key, item, found)),
+        serde_json::Value::Object(fields) => fields.iter().for_each(|(name, item)| strings_in(name, item, found)),
+        _ => {}
+    }
+}
+
+#[test]
+fn the_app_config_names_no_remote_url() {
+    let config = app_config();
+    let mut found = Vec::new();
+    strings_in("", &config, &mut found);
+    for (key, text) in found {
+        // The schema is an editor's hint; the app never loads it.
+        if key == "$schema" {
+            continue;
+        }
+        for (at, _) in text.match_indices("://") {
+            let scheme = text[..at].rsplit(|c: char| !c.is_ascii_alphanumeric()).next().unwrap_or("");
+            if !scheme.eq_ignore_ascii_case("http") && !scheme.eq_ignore_ascii_case("https") {
+                continue;
+            }
+            let host = text[at + 3..].split(['/', ':', ' ', '\'']).next().unwrap_or("");
+            assert!(
+                matches!(host, "127.0.0.1" | "localhost" | "ipc.localhost"),
+                "{key} names {text}, a URL off this machine"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_capability_is_for_the_main_window_and_no_remote_page() {
+    let capability: serde_json::Value =
+        serde_json::from_str(include_str!("../capabilities/default.json")).expect("capability is JSON");
+    assert_eq!(capability["windows"], serde_json::json!(["main"]));
+    assert!(capability.get("remote").is_none(), "no remote URL may call the app's commands");
+    assert!(capability.get("webviews").is_none(), "no other webview is granted commands");
+    let text = include_str!("../capabilities/default.json");
+    assert!(!text.contains(":default"), "no plugin's default permission set is granted");
+}
