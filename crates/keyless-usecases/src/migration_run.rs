@@ -75,8 +75,9 @@ impl ConfirmMigration for AlreadyConfirmed {
     }
 }
 
-/// Applies `file`: continues the newest unfinished (or finished) migration of the same file on
-/// this cloud with the plan it started with, or plans the file and starts a new one.
+/// Applies `file`: continues the newest unfinished migration of the same file on this cloud with
+/// the plan it started with, or plans the file and starts a new one. After a finished migration
+/// of the same file with nothing left to run, it returns that migration and changes nothing.
 pub async fn apply_migration(
     connected: &Connected,
     settings: &RunSettings,
@@ -103,11 +104,11 @@ pub async fn apply_migration_with(
             && journal.cloud_identity.as_ref() == Some(&cloud)
             && journal.status != MigrationStatus::Reverted
     });
-    let (journal, inventory) = match earlier {
+    let unfinished = earlier.filter(|journal| journal.status != MigrationStatus::Completed);
+    let (journal, inventory) = match unfinished {
         Some(journal) => {
             let secrets = secrets_to_remove(connected, &journal.plan).await?;
-            let unfinished = journal.status != MigrationStatus::Completed;
-            if unfinished && !confirm.apply(&journal.plan, &secrets, Some(&journal)) {
+            if !confirm.apply(&journal.plan, &secrets, Some(&journal)) {
                 return Err(UseCaseError::Declined);
             }
             // A replacement not yet made needs its setup, which needs the live connection.
@@ -121,7 +122,26 @@ pub async fn apply_migration_with(
             (journal, inventory)
         }
         None => {
+            // After a finished migration of the same file, planning again finds what it migrated
+            // done, and runs only what it could not (an entry blocked then, fixed since).
             let planned = plan_migration_file(connected, file).await?;
+            let finished = settings.store.list_migrations()?.into_iter().find(|journal| {
+                &journal.file == file
+                    && journal.cloud_identity.as_ref() == Some(&cloud)
+                    && journal.status == MigrationStatus::Completed
+            });
+            if let Some(finished) = finished
+                && !planned.plan.entries.iter().any(keyless_engine::migrate::runs_entry)
+            {
+                let report = MigrationReport::build(&finished);
+                return Ok(MigrationOutcome {
+                    journal: finished,
+                    report,
+                    report_paths: None,
+                    pipeline_patches: vec![],
+                    stopped: None,
+                });
+            }
             let inventory = replaced_connections(connected, &planned.plan).await?;
             let secrets = secrets_to_remove(connected, &planned.plan).await?;
             if !confirm.apply(&planned.plan, &secrets, None) {

@@ -44,6 +44,8 @@ pub enum EntryState {
     Migrated,
     HandedOff,
     Refused,
+    /// A pipeline that uses it would break: a blocking finding is neither fixed nor accepted.
+    Blocked,
     Skipped,
     /// It stopped with an error; the journal keeps it resumable.
     Failed,
@@ -102,6 +104,9 @@ impl MigrationReport {
                 report.connection,
                 report.replacement.as_deref().unwrap_or_default()
             ));
+        }
+        if not_run.iter().any(|e| e.state == EntryState::Blocked) {
+            next_steps.push("Fix each blocking finding in its pipeline, or accept it by adding its location to override_blocking, then apply the file again.".into());
         }
         if not_run.iter().any(|e| e.state == EntryState::Refused) {
             next_steps.push("Change the refused entries as their reasons say, then plan the file again.".into());
@@ -167,6 +172,15 @@ fn entry_report(journal: &MigrationJournal, planned: &PlannedMigration, remove_s
             planned.refusal.as_ref().map(|r| format!("{}; {}", r.problem, r.help)).unwrap_or_default(),
         ),
         EntryStatus::Skipped => (EntryState::Skipped, "action = \"skip\" in the file".to_string()),
+        EntryStatus::Blocked => {
+            let at: Vec<String> = planned
+                .impact
+                .blocking()
+                .filter(|f| !planned.accepted_findings.contains(&f.location))
+                .map(|f| format!("{} ({})", f.location, f.advice))
+                .collect();
+            (EntryState::Blocked, format!("blocked by its pipelines: {}", at.join("; ")))
+        }
         _ if record.has(EntryStep::Reverted) => (EntryState::Reverted, "reverted".to_string()),
         _ if record.has(EntryStep::HandedOff) => (
             EntryState::HandedOff,

@@ -8,6 +8,7 @@ mod hostile_files;
 mod impact;
 mod inventory;
 mod migration;
+mod migration_apply;
 mod organizations;
 mod preflight;
 mod runs;
