@@ -35,6 +35,21 @@
 //!     in an intent (and that was missing when that attempt planned it) was made by that
 //!     attempt: nobody else creates an object of the same name in between. Members are the
 //!     exception, checked by their creation time (7), since adding one is an upsert.
+//! 11. A migration's conversion answers with the converted connection; when it says `isReady`
+//!     there is nothing to wait for, otherwise the connection is read until it does, within the
+//!     consistency budget.
+//! 12. Before a manual conversion, the credential Keyless writes is named `ado-{connection id}`;
+//!     when the identity already has a credential of that name trusting something else (the
+//!     Azure DevOps issuer's, written by an earlier onboarding), the new one is named
+//!     `ado-{connection id}-entra` so the old one keeps working until the switch is verified.
+//! 13. A revert is refused before anything changes when Azure DevOps would refuse it: the
+//!     connection was made by hand (manual mode), its `revertSchemeDeadline` has passed
+//!     (compared with this machine's clock), or its client secrets were removed after the
+//!     conversion. An unreadable deadline is left for Azure DevOps to judge.
+//! 14. Switching a connection back to the Azure DevOps issuer may leave it on the Entra issuer;
+//!     a revert then keeps the Entra-issuer credential so the connection keeps working, and says so.
+//! 15. Removing a client secret that is already gone answers 404 or 400 ("No password credential
+//!     found"); either means the secret is gone, as wanted.
 
 use std::time::Duration;
 
