@@ -73,7 +73,8 @@ function Counts({ plan }: { plan: MigrationPlanView }) {
   );
 }
 
-function Findings({ entry, dispatch }: { entry: PlannedMigrationView; dispatch: Dispatch }) {
+/** `accepted` is the choice as the user made it, so a ticked box stays ticked while the plan is made again. */
+function Findings({ entry, accepted, dispatch }: { entry: PlannedMigrationView; accepted: readonly string[]; dispatch: Dispatch }) {
   if (!entry.pipelinesRead) return <p className="muted">Pipelines were not read, so no impact finding is claimed either way.</p>;
   if (entry.findings.length === 0) return <p className="muted">No pipeline that uses it would break.</p>;
   return (
@@ -92,7 +93,7 @@ function Findings({ entry, dispatch }: { entry: PlannedMigrationView; dispatch: 
               {/* Accepting names the location, so findings at one place are accepted together. */}
               <input
                 type="checkbox"
-                checked={finding.accepted}
+                checked={accepted.includes(finding.location)}
                 onChange={() => dispatch({ type: "migrationFindingToggled", connectionId: entry.id, location: finding.location })}
               />
               Accept this finding: I will fix {finding.pipeline ?? "the pipeline"} myself
@@ -104,7 +105,7 @@ function Findings({ entry, dispatch }: { entry: PlannedMigrationView; dispatch: 
   );
 }
 
-function EntryCard({ entry, dispatch }: { entry: PlannedMigrationView; dispatch: Dispatch }) {
+function EntryCard({ entry, accepted, dispatch }: { entry: PlannedMigrationView; accepted: readonly string[]; dispatch: Dispatch }) {
   const action = ACTION_INFO[entry.action];
   const status = STATUS_INFO[entry.status];
   const identity = entry.identity;
@@ -162,8 +163,11 @@ function EntryCard({ entry, dispatch }: { entry: PlannedMigrationView; dispatch:
               {identity.displayName ?? identity.clientId ?? "a new identity"}
               {identity.new ? " (new)" : ""}:{" "}
               <span className={overCap ? "cap cap-over" : "cap"}>
-                {identity.credentialsAfter ?? "?"} of {identity.cap} federated credentials after this
-                {identity.credentialsNow != null ? ` (${identity.credentialsNow} now)` : ""}
+                {identity.credentialsAfter != null
+                  ? `${identity.credentialsAfter} of ${identity.cap} federated credentials after this${identity.credentialsNow != null ? ` (${identity.credentialsNow} now)` : ""}`
+                  : identity.credentialsNow != null
+                    ? `${identity.credentialsNow} of ${identity.cap} federated credentials now`
+                    : `at most ${identity.cap} federated credentials`}
               </span>
             </dd>
           </>
@@ -171,7 +175,7 @@ function EntryCard({ entry, dispatch }: { entry: PlannedMigrationView; dispatch:
         <dt>Pipelines</dt>
         <dd>{pipelinesWords(entry)}</dd>
       </dl>
-      <Findings entry={entry} dispatch={dispatch} />
+      <Findings entry={entry} accepted={accepted} dispatch={dispatch} />
       {entry.notes.length > 0 ? (
         <ul className="notes">
           {entry.notes.map((note) => (
@@ -239,7 +243,7 @@ export function PlanScreen({ wizard, dispatch, titleId }: StepProps) {
           </h2>
           <ul className="migration-entries">
             {group.entries.map((entry) => (
-              <EntryCard key={entry.id} entry={entry} dispatch={dispatch} />
+              <EntryCard key={entry.id} entry={entry} accepted={migrate.migration.accepted[entry.id] ?? []} dispatch={dispatch} />
             ))}
           </ul>
         </section>
