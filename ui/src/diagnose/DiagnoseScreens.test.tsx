@@ -41,7 +41,7 @@ describe("the Diagnose path in the window", () => {
     expect(within(card).getByText("AADSTS7002138")).toBeInTheDocument();
     const marked = [...card.querySelectorAll("mark.diff")].map((mark) => mark.textContent);
     expect(marked).toEqual(["S", "s"]);
-    expect(within(card).getByText(/differ only in the letter case of “S”/)).toBeInTheDocument();
+    expect(within(card).getByText(/differ only in letter case: “S” expected, “s” found/)).toBeInTheDocument();
     // Broken connections come before healthy ones in their project.
     const names = screen.getAllByRole("heading", { level: 3 }).map((heading) => heading.textContent);
     expect(names.indexOf("shop-case-mismatch")).toBeLessThan(names.indexOf("shop-prod"));

@@ -25,9 +25,13 @@ export function MarkedValue({ value, other, label }: { value: string; other: str
 function Compared({ finding }: { finding: FindingView }) {
   const compared = comparedValues(finding);
   if (compared === null) return null;
-  const differing = differences(compared.expected, compared.found).filter((segment) => segment.differs);
+  const marked = (value: string, other: string) =>
+    differences(value, other)
+      .filter((segment) => segment.differs)
+      .map((segment) => `“${segment.text}”`)
+      .join(", ");
   const summary = compared.caseOnly
-    ? `They differ only in the letter case of ${differing.map((segment) => `“${segment.text}”`).join(", ")}.`
+    ? `They differ only in letter case: ${marked(compared.expected, compared.found)} expected, ${marked(compared.found, compared.expected)} found.`
     : "The marked part differs.";
   return (
     <div className="compared">

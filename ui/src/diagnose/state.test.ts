@@ -6,6 +6,7 @@ import type { ConnectionDiagnosisView, FixRunView, ProgressView } from "../ipc/b
 import { MemoryDoctor } from "../ipc/memoryDoctor";
 import { DEMO_SIGNED_IN, DEMO_SIGNED_OUT } from "../ipc/memoryWorld";
 import type { Wizard } from "../wizard/model";
+import { announcement } from "../wizard/announce";
 import { isOpen, primaryAction, stepsOf } from "../wizard/selectors";
 import { type WizardEvent, initialState, reduce } from "../wizard/state";
 import { differences, groupedConnections, targetOf } from "./selectors";
@@ -102,6 +103,7 @@ describe("the diagnose path", () => {
     expect(shown?.status === "loaded" && shown.value.connections.find((connection) => connection.id === target.id)?.health).toBe("healthy");
     expect(shown?.status === "loaded" && shown.value.summary.broken).toBe(1);
     expect(primaryAction(wizard).label).toBe("Back to findings");
+    expect(announcement(wizard)).toBe("shop-case-mismatch now passes.");
     wizard = reduce(wizard, { type: "fixUndoConfirmRequested" }) as Wizard;
     expect(wizard.diagnose.fix?.undo.status).toBe("confirming");
     wizard = reduce(wizard, { type: "fixUndoDismissed" }) as Wizard;

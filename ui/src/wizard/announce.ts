@@ -1,4 +1,5 @@
 // The sentence the app's live region announces for a state: what is loading, what just happened, where a run stands.
+import { diagnoseAnnouncement } from "../diagnose/announce";
 import { loadedConnections, selectedConnections, visibleConnections } from "../migrate/selectors";
 import type { WizardState } from "./model";
 import { activeStep, totalsOf } from "./progress";
@@ -66,6 +67,10 @@ export function announcement(state: WizardState): string {
       const unread = remote.value.unread.length > 0 ? ` ${plural(remote.value.unread.length, "place")} could not be read.` : "";
       return `${plural(total, "service connection")} found, ${shown} shown, ${selectedConnections(wizard.migrate).length} chosen.${unread}`;
     }
+    case "diagnoseScope":
+    case "diagnoseFindings":
+    case "diagnoseFix":
+      return diagnoseAnnouncement(wizard, wizard.step);
     default:
       return where;
   }
