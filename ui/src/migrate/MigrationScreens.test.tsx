@@ -75,5 +75,6 @@ describe("migrating from the inventory", () => {
     await user.type(screen.getByRole("textbox", { name: /type the run id/ }), "3");
     await user.click(confirm);
     await screen.findByRole("heading", { level: 1, name: "The migration was reverted" });
-  });
+    // The whole path renders many screens: a busy machine needs more than the default 5 s.
+  }, 20_000);
 });
