@@ -8,5 +8,6 @@ mod flows;
 mod footprint;
 mod inventory;
 mod migrate;
+mod migrate_apply;
 mod preflight;
 mod support;
