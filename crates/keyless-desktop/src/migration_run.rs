@@ -205,7 +205,7 @@ fn outcome_of(state: EntryState) -> MigratedOutcomeView {
     match state {
         EntryState::Migrated => MigratedOutcomeView::Migrated,
         EntryState::HandedOff => MigratedOutcomeView::HandedOff,
-        EntryState::Refused | EntryState::Skipped => MigratedOutcomeView::Skipped,
+        EntryState::Refused | EntryState::Blocked | EntryState::Skipped => MigratedOutcomeView::Skipped,
         EntryState::Failed => MigratedOutcomeView::Failed,
         EntryState::NotFinished => MigratedOutcomeView::NotStarted,
         EntryState::Reverted => MigratedOutcomeView::Reverted,
