@@ -81,15 +81,29 @@ impl<'a> MakeWriter<'a> for CapturedLog {
     }
 }
 
-/// A TRACE subscriber for this thread writing into `log`, every span field included.
-pub fn capture_traces(log: &CapturedLog) -> tracing::subscriber::DefaultGuard {
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::FULL)
-        .with_ansi(false)
-        .with_writer(log.clone())
-        .finish();
-    tracing::subscriber::set_default(subscriber)
+/// One process-wide TRACE subscriber, every span field included, each line naming its thread.
+/// A per-test `set_default` is not enough: tests on other threads cache "no interest" for
+/// callsites while no subscriber is set, and requests would then go unlogged.
+pub fn global_log() -> &'static CapturedLog {
+    static LOG: std::sync::OnceLock<CapturedLog> = std::sync::OnceLock::new();
+    LOG.get_or_init(|| {
+        let log = CapturedLog::default();
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::TRACE)
+            .with_span_events(tracing_subscriber::fmt::format::FmtSpan::FULL)
+            .with_thread_ids(true)
+            .with_ansi(false)
+            .with_writer(log.clone())
+            .finish();
+        tracing::subscriber::set_global_default(subscriber).expect("no other global subscriber in this test binary");
+        log
+    })
+}
+
+/// The lines of `text` logged on the calling thread.
+pub fn this_threads_lines(text: &str) -> String {
+    let thread = format!("{:?}", std::thread::current().id());
+    text.lines().filter(|line| line.contains(&thread)).collect::<Vec<_>>().join("\n")
 }
 
 /// Every file under `root`, as (path, contents).
@@ -121,8 +135,7 @@ fn setup(name: &str, text: &str) -> Setup {
 
 #[tokio::test]
 async fn no_token_reaches_a_log_a_file_an_export_or_an_error() {
-    let log = CapturedLog::default();
-    let _traces = capture_traces(&log);
+    let log = global_log();
     let mut demo_settings = fast_demo();
     demo_settings.emulator.token_marker = TOKEN_MARKER.into();
     let demo = DemoCloud::start(&demo_settings).await.unwrap();
@@ -181,7 +194,7 @@ async fn no_token_reaches_a_log_a_file_an_export_or_an_error() {
     seen.push(("session Debug".into(), format!("{:?} {:?}", connected.session, connected.account)));
     seen.extend(files_under(state.path()));
     seen.push(("TRACE log".into(), log.text()));
-    assert!(log.text().contains("azure_request"), "the log captured the requests");
+    assert!(this_threads_lines(&log.text()).contains("azure_request"), "the log captured the requests");
     assert!(seen.iter().any(|(name, _)| name.ends_with(".json")), "the journals were searched");
 
     assert_eq!(leaks(&seen), Vec::<String>::new(), "a token leaked into these places");
