@@ -1,7 +1,7 @@
 //! The one HTTP client every Keyless request goes through.
 //!
 //! [`AzureHttp`] owns a single reqwest client (rustls, no redirects followed), a concurrency
-//! limit per [`Service`], the throttle [`RetryPolicy`] (429/503/504, connection errors,
+//! limit per [`Service`] and scope (Azure DevOps organization, ARM subscription) and in total, the throttle [`RetryPolicy`] (429/503/504, connection errors,
 //! `Retry-After`, Azure DevOps' 200-with-`Retry-After` slow-down) and the replication policy
 //! the engine uses through [`AzureHttp::wait_for_replication`]. It never sends a POST or PATCH
 //! twice after an answer that may have come after the change was made (502/503/504, a timeout
@@ -12,6 +12,7 @@
 //! [`HttpConfig::max_response_bytes`]. It knows nothing about tokens beyond
 //! attaching the one a request carries: acquiring tokens is `auth`'s job.
 
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -38,14 +39,34 @@ const FED_AUTH_REDIRECT: &str = "x-tfs-fedauthredirect";
 pub struct HttpConfig {
     pub retry: RetryPolicy,
     pub consistency: ConsistencyPolicy,
-    /// Requests in flight per service (contract §8: 2–4).
+    /// Requests in flight per service and scope: per Azure DevOps organization, per ARM
+    /// subscription (or the tenant for tenant-level calls), per Graph and Entra host. See
+    /// [`DEFAULT_CONCURRENT_PER_SCOPE`] for why the default is what it is.
     pub max_concurrent_per_service: usize,
+    /// Requests in flight across all services and scopes (1 runs everything one at a time).
+    pub max_concurrent_total: usize,
     pub request_timeout: Duration,
     pub connect_timeout: Duration,
     pub user_agent: String,
     /// Largest response body read; a bigger one is refused instead of filling memory.
     pub max_response_bytes: usize,
 }
+
+/// Requests in flight per scope (one Azure DevOps organization, one ARM subscription, the
+/// Graph tenant). The services' limits are rates, not concurrency (contract §3.5: Graph 3,500
+/// resource units per 10 s per app and tenant, writes 3,000 per 150 s; §4.5: ARM buckets of
+/// 250 reads and 200 writes refilling 25 and 10 per second per subscription and per tenant;
+/// §8: Azure DevOps 200 TSTUs per user per 5 minutes, delaying before it blocks). Eight
+/// requests in flight at Azure's usual 50–200 ms stay under every read rate (at most 160 per
+/// second at 50 ms, 320 Graph units for a GET of applications) and turn a 500-connection
+/// inventory from latency-bound into a few seconds; Keyless's writes come in short bursts
+/// (credential writes to one identity are sequential) that the buckets absorb, and a 429
+/// with Retry-After slows the whole service down. Measured in `bench/RESULTS.md`.
+pub const DEFAULT_CONCURRENT_PER_SCOPE: usize = 8;
+
+/// Requests in flight in total: ten organizations at their per-scope limit, with Graph and
+/// ARM beside them, without opening hundreds of sockets from a desktop.
+pub const DEFAULT_CONCURRENT_TOTAL: usize = 64;
 
 /// The default response cap: far above any real page of Graph, ARM or Azure DevOps.
 pub const MAX_RESPONSE_BYTES: usize = 32 * 1024 * 1024;
@@ -55,7 +76,8 @@ impl Default for HttpConfig {
         HttpConfig {
             retry: RetryPolicy::default(),
             consistency: ConsistencyPolicy::default(),
-            max_concurrent_per_service: 4,
+            max_concurrent_per_service: DEFAULT_CONCURRENT_PER_SCOPE,
+            max_concurrent_total: DEFAULT_CONCURRENT_TOTAL,
             request_timeout: Duration::from_secs(60),
             connect_timeout: Duration::from_secs(10),
             user_agent: format!("keyless/{}", env!("CARGO_PKG_VERSION")),
@@ -80,7 +102,9 @@ impl HttpConfig {
 struct Inner {
     client: reqwest::Client,
     config: HttpConfig,
-    limits: Vec<Semaphore>,
+    /// Per (service, scope), created on first use.
+    scope_limits: Mutex<HashMap<(Service, String), Arc<Semaphore>>>,
+    total_limit: Semaphore,
     /// Per service: do not start a request before this instant (Retry-After slow-downs).
     not_before: Vec<Mutex<Option<Instant>>>,
     observer: Arc<dyn ReplicationObserver>,
@@ -120,11 +144,11 @@ impl AzureHttp {
             .user_agent(config.user_agent.clone())
             .build()
             .map_err(|e| HttpSetupError(e.to_string()))?;
-        let permits = config.max_concurrent_per_service.max(1);
         Ok(AzureHttp {
             inner: Arc::new(Inner {
                 client,
-                limits: Service::ALL.iter().map(|_| Semaphore::new(permits)).collect(),
+                scope_limits: Mutex::new(HashMap::new()),
+                total_limit: Semaphore::new(config.max_concurrent_total.max(1)),
                 not_before: Service::ALL.iter().map(|_| Mutex::new(None)).collect(),
                 config,
                 observer,
@@ -294,7 +318,9 @@ impl AzureHttp {
             retryable,
             error: AzureError::Network { service, url: shown_url.to_string(), reason },
         };
-        let _permit = self.inner.limits[service.index()].acquire().await.map_err(|e| network(e.to_string(), false))?;
+        let scope_limit = self.scope_limit(service, &request.url);
+        let _scope_permit = scope_limit.acquire().await.map_err(|e| network(e.to_string(), false))?;
+        let _total_permit = self.inner.total_limit.acquire().await.map_err(|e| network(e.to_string(), false))?;
         let mut builder = self.inner.client.request(request.method.clone(), request.url.clone());
         builder = builder.headers(request.headers.clone());
         if service == Service::DevOps {
@@ -367,6 +393,13 @@ impl AzureHttp {
         })
     }
 
+    fn scope_limit(&self, service: Service, url: &reqwest::Url) -> Arc<Semaphore> {
+        let key = (service, concurrency_scope(service, url));
+        let mut limits = self.inner.scope_limits.lock().unwrap_or_else(|p| p.into_inner());
+        let permits = self.inner.config.max_concurrent_per_service.max(1);
+        limits.entry(key).or_insert_with(|| Arc::new(Semaphore::new(permits))).clone()
+    }
+
     fn slow_down(&self, service: Service, delay: Duration) {
         let Some(until) = Instant::now().checked_add(delay) else { return };
         if let Ok(mut slot) = self.inner.not_before[service.index()].lock()
@@ -404,6 +437,30 @@ impl AzureHttp {
             operation,
         )
         .await
+    }
+}
+
+/// The scope a request's concurrency is counted in, the unit each service throttles by: the
+/// Azure DevOps organization (first path segment on dev.azure.com and its vssps/vsaex hosts,
+/// the host's first label on `{org}.visualstudio.com`), the ARM subscription (the tenant's
+/// bucket for calls outside one), and the host for Graph and Entra (one tenant per session).
+fn concurrency_scope(service: Service, url: &reqwest::Url) -> String {
+    let host = url.host_str().unwrap_or_default();
+    let mut segments = url.path_segments().into_iter().flatten().filter(|s| !s.is_empty());
+    match service {
+        Service::DevOps => {
+            if let Some(org) = host.strip_suffix(".visualstudio.com").filter(|label| !label.contains('.')) {
+                return org.to_ascii_lowercase();
+            }
+            // The emulator serves every Azure DevOps host under one origin, one prefix each.
+            let first = segments.find(|s| !matches!(*s, "ado" | "vssps" | "vsaex"));
+            first.unwrap_or_default().to_ascii_lowercase()
+        }
+        Service::Arm => {
+            let mut after_subscriptions = segments.skip_while(|s| !s.eq_ignore_ascii_case("subscriptions")).skip(1);
+            after_subscriptions.next().map_or_else(|| format!("{host}/tenant"), str::to_ascii_lowercase)
+        }
+        Service::Entra | Service::Graph => host.to_string(),
     }
 }
 

@@ -5,6 +5,7 @@
 //! checked scenario, and `/_emulator/reset` rebuilds it from the same value.
 
 pub mod broken;
+pub mod estate;
 mod model;
 mod validate;
 
