@@ -1,5 +1,6 @@
 //! Whole runs of the engine against the emulator, asserting the emulator's final state.
 
+mod chaos;
 mod handoff;
 mod intents;
 mod journal;
