@@ -102,7 +102,10 @@ pub fn global_log() -> &'static CapturedLog {
 
 /// The lines of `text` logged on the calling thread.
 pub fn this_threads_lines(text: &str) -> String {
-    let thread = format!("{:?}", std::thread::current().id());
+    // The log writes ids two digits wide at least: `ThreadId(02)`.
+    let debug = format!("{:?}", std::thread::current().id());
+    let number: u64 = debug.trim_start_matches("ThreadId(").trim_end_matches(')').parse().unwrap_or_default();
+    let thread = format!("ThreadId({number:02})");
     text.lines().filter(|line| line.contains(&thread)).collect::<Vec<_>>().join("\n")
 }
 
