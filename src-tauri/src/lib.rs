@@ -42,8 +42,21 @@ pub fn run() -> Result<(), StartError> {
     let window_state = tauri_plugin_window_state::Builder::default()
         .with_state_flags(StateFlags::SIZE | StateFlags::POSITION | StateFlags::MAXIMIZED)
         .build();
-    shell(tauri::Builder::default(), controller).plugin(window_state).run(tauri::generate_context!())?;
+    shell(tauri::Builder::default(), controller)
+        .plugin(window_state)
+        .on_page_load(report_page_loaded)
+        .run(tauri::generate_context!())?;
     Ok(())
+}
+
+/// With `KEYLESS_REPORT_PAGE_LOADED` set, says on stderr when the window's page has loaded, so
+/// `scripts/floor` can time start-up without a WebDriver session.
+fn report_page_loaded<R: Runtime>(_: &tauri::Webview<R>, page: &tauri::webview::PageLoadPayload<'_>) {
+    if page.event() == tauri::webview::PageLoadEvent::Finished
+        && std::env::var_os("KEYLESS_REPORT_PAGE_LOADED").is_some()
+    {
+        eprintln!("keyless: page loaded");
+    }
 }
 
 /// Everything the window needs besides the runtime, so tests can build it on the mock runtime.
