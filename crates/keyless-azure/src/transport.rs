@@ -518,3 +518,32 @@ fn describe_reqwest_error(error: &reqwest::Error) -> String {
     }
     text
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scope(service: Service, url: &str) -> String {
+        concurrency_scope(service, &reqwest::Url::parse(url).unwrap())
+    }
+
+    #[test]
+    fn azure_devops_requests_share_a_limit_per_organization_across_its_hosts() {
+        let org = "contoso";
+        assert_eq!(scope(Service::DevOps, "https://dev.azure.com/Contoso/_apis/projects"), org);
+        assert_eq!(scope(Service::DevOps, "https://vssps.dev.azure.com/contoso/_apis/graph"), org);
+        assert_eq!(scope(Service::DevOps, "https://contoso.visualstudio.com/_apis/projects"), org);
+        assert_eq!(scope(Service::DevOps, "http://127.0.0.1:1/vsaex/contoso/_apis/x"), org);
+        assert_ne!(scope(Service::DevOps, "https://dev.azure.com/fabrikam/_apis/projects"), org);
+    }
+
+    #[test]
+    fn arm_requests_share_a_limit_per_subscription_and_tenant_calls_their_own() {
+        let sub = "https://management.azure.com/subscriptions/9D8C/resourceGroups/rg?api-version=1";
+        assert_eq!(scope(Service::Arm, sub), "9d8c");
+        assert_eq!(
+            scope(Service::Arm, "https://management.azure.com/tenants?api-version=1"),
+            "management.azure.com/tenant"
+        );
+    }
+}

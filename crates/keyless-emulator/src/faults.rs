@@ -275,7 +275,10 @@ pub async fn layer(State(em): State<Arc<Emulator>>, req: Request, next: Next) ->
     let path = req.uri().path().to_string();
     let Some(service) = service_of(&path) else { return next.run(req).await };
     let method = req.method().as_str().to_string();
-    let (latency, kind) = em.faults.decide(service, &method, &path);
+    let (latency, mut kind) = em.faults.decide(service, &method, &path);
+    if kind.is_none() && !em.throttle.admit(service, &method, &path) {
+        kind = Some(FaultKind::TooManyRequests);
+    }
     if latency > 0 {
         tokio::time::sleep(Duration::from_millis(latency)).await;
     }

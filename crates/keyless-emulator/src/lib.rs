@@ -26,6 +26,7 @@ mod propagation;
 mod requests;
 pub mod scenario;
 mod state;
+pub mod throttle;
 mod tokens;
 
 use std::{net::SocketAddr, sync::Arc, time::Duration};
@@ -201,6 +202,16 @@ impl RunningEmulator {
     /// Replaces the fault configuration (and restarts its random sequence).
     pub fn set_faults(&self, faults: FaultConfig) {
         self.emulator.faults.set(faults);
+    }
+
+    /// Throttles at `limits` (token buckets per service and scope), or stops with `None`.
+    pub fn set_throttle(&self, limits: Option<throttle::ThrottleLimits>) {
+        self.emulator.throttle.set(limits);
+    }
+
+    /// Requests the throttle answered 429 since it was set.
+    pub fn throttled(&self) -> u64 {
+        self.emulator.throttle.throttled()
     }
 
     /// Every service request served since start (or the last reset), oldest first: method,

@@ -224,6 +224,8 @@ pub struct Emulator {
     /// Every service request served, for tests and the state dump.
     pub served: RequestLog,
     pub propagation: Propagation,
+    /// The services' documented rate limits, when set.
+    pub throttle: crate::throttle::Throttle,
     world: Mutex<World>,
     requests: AtomicU64,
 }
@@ -245,6 +247,7 @@ impl Emulator {
             faults,
             served: RequestLog::default(),
             propagation,
+            throttle: crate::throttle::Throttle::default(),
             world: Mutex::new(world),
             requests: AtomicU64::new(0),
         }
