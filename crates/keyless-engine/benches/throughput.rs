@@ -103,7 +103,7 @@ fn concurrent_setup() -> String {
     text
 }
 
-async fn timed_apply(per_service: usize) -> Duration {
+async fn timed_apply(one_at_a_time: bool) -> Duration {
     let config = EmulatorConfig {
         latency_ms: 40,
         device_code_interval: Duration::from_millis(20),
@@ -118,7 +118,7 @@ async fn timed_apply(per_service: usize) -> Duration {
         budget: Duration::from_secs(30),
     };
     let http = AzureHttp::new(HttpConfig {
-        max_concurrent_per_service: per_service,
+        max_concurrent_total: if one_at_a_time { 1 } else { keyless_azure::transport::DEFAULT_CONCURRENT_TOTAL },
         consistency: consistency.clone(),
         ..HttpConfig::default()
     })
@@ -164,8 +164,8 @@ impl keyless_azure::auth::DeviceCodePrompt for NoPrompt {
 fn main() {
     let planning = bench_planning();
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
-    let serial = runtime.block_on(timed_apply(1));
-    let concurrent = runtime.block_on(timed_apply(4));
+    let serial = runtime.block_on(timed_apply(true));
+    let concurrent = runtime.block_on(timed_apply(false));
     let ratio = concurrent.as_secs_f64() / serial.as_secs_f64();
     println!(
         "concurrency: 12 connections in 3 organizations, 40 ms per request: serial {serial:?}, concurrent {concurrent:?}; ratio = {ratio:.2} (target <= 0.60)"

@@ -1,0 +1,265 @@
+//! Benchmark of a large estate against its physical limit (run with
+//! `cargo bench -p keyless-engine --bench estate`): the inventory of 500 service connections
+//! across ten organizations, then their migration (converted in place, switched to the Entra
+//! issuer, replaced), against the emulator at 50 ms per request. Each run is compared with its
+//! critical-path lower bound (`bound`) and with the same work run one request at a time.
+//!
+//! The one-at-a-time runs use a 100-connection estate (two of the organizations) so they finish
+//! in about a minute; the concurrent run of the same 100 connections is measured in the same
+//! process right before, so machine load mostly cancels out of the ratio.
+
+mod bound;
+
+use std::{
+    sync::Arc,
+    time::{Duration, Instant},
+};
+
+use keyless_azure::{
+    ConsistencyPolicy, HttpConfig,
+    auth::{DeviceCodeInstructions, MemoryStore, SignInCancel},
+};
+use keyless_core::{migration::parse_migration_toml, names::OrgName};
+use keyless_emulator::{
+    EmulatorConfig, FaultService, RunningEmulator, ServedRequest,
+    scenario::estate::{
+        EstateConnectionKind, EstateShape, connection_id, connection_kind, estate_scenario, identity_object_id,
+        organization_name,
+    },
+    throttle::{ThrottleLimits, rate_limit_bound},
+};
+use keyless_engine::{journal::JournalStore, progress::SilentReporter};
+use keyless_usecases::{
+    AlreadyConfirmed, Cloud, Connected, Method, RunSettings, SignInEnvironment, SignInPrompts, SignInRequest, connect,
+    inventory::take_inventory, migration_run::apply_migration,
+};
+
+use bound::{BoundEntry, inventory_bound, migration_bound};
+
+/// Every request waits this long in the emulator, about Azure's usual answer time.
+const LATENCY: Duration = Duration::from_millis(50);
+/// Entra's replication and credential propagation, scaled from seconds-to-minutes down to a
+/// fifth of a second so a 500-connection migration fits in the benchmark's time.
+const PROPAGATION: Duration = Duration::from_millis(200);
+/// Connections per wave in the benchmark's migration file.
+const WAVE_SIZE: u32 = 100;
+
+const FULL: EstateShape =
+    EstateShape { organizations: 10, secret_connections: 40, legacy_issuer_connections: 8, token_connections: 2 };
+const SMALL: EstateShape = EstateShape { organizations: 2, ..FULL };
+
+struct NoPrompts;
+
+impl SignInPrompts for NoPrompts {
+    fn device_code(&self, _: &DeviceCodeInstructions) {}
+}
+
+fn consistency() -> ConsistencyPolicy {
+    ConsistencyPolicy {
+        initial_interval: Duration::from_millis(25),
+        max_interval: Duration::from_millis(100),
+        budget: Duration::from_secs(60),
+    }
+}
+
+/// How the client may send (the transport's defaults, or one request at a time), and whether
+/// the emulator throttles at the services' documented limits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Sending {
+    Concurrent,
+    OneAtATime,
+    Throttled,
+}
+
+async fn start(shape: &EstateShape, sending: Sending) -> (RunningEmulator, Connected) {
+    let config = EmulatorConfig {
+        scenario: estate_scenario(shape).unwrap_or_else(|e| panic!("{e}")),
+        latency_ms: LATENCY.as_millis() as u64,
+        replication_delay: PROPAGATION,
+        fic_propagation_delay: PROPAGATION,
+        managed_identity_fic_propagation_delay: PROPAGATION,
+        role_propagation_delay: PROPAGATION,
+        app_propagation_delay: PROPAGATION,
+        membership_propagation_delay: PROPAGATION,
+        device_code_interval: Duration::from_millis(20),
+        ..EmulatorConfig::default()
+    };
+    let em = keyless_emulator::start(config).await.unwrap();
+    if sending == Sending::Throttled {
+        em.set_throttle(Some(ThrottleLimits::DOCUMENTED));
+    }
+    let mut http = HttpConfig { consistency: consistency(), ..HttpConfig::default() };
+    if sending == Sending::OneAtATime {
+        http.max_concurrent_total = 1;
+    }
+    let cloud = Cloud::demo(em.cloud_profile());
+    let cancel = SignInCancel::new();
+    let environment =
+        SignInEnvironment { cloud: &cloud, http, keyring: Arc::new(MemoryStore::default()), cancel: &cancel };
+    let request = SignInRequest { method: Method::Browser, tenant: None, client_id: None, remember: false };
+    let connected = connect::sign_in(environment, request, &NoPrompts).await.unwrap_or_else(|e| panic!("{e}"));
+    (em, connected)
+}
+
+/// What one measured run did.
+#[derive(Debug, Clone, Default)]
+struct Measured {
+    wall: Duration,
+    bound: Duration,
+    requests: Vec<ServedRequest>,
+    detail: String,
+}
+
+impl Measured {
+    fn per_service(&self) -> String {
+        let count =
+            |prefixes: &[&str]| self.requests.iter().filter(|r| prefixes.iter().any(|p| r.path.starts_with(p))).count();
+        format!(
+            "graph {} / arm {} / devops {} / entra {}",
+            count(&["/graph"]),
+            count(&["/arm"]),
+            count(&["/ado", "/vssps", "/vsaex", "/app-vssps"]),
+            count(&["/login"])
+        )
+    }
+}
+
+fn organizations(shape: &EstateShape) -> Vec<OrgName> {
+    (0..shape.organizations).map(|o| OrgName::parse(&organization_name(o)).unwrap()).collect()
+}
+
+fn since(em: &RunningEmulator, first: usize) -> Vec<ServedRequest> {
+    em.requests().into_iter().skip(first).collect()
+}
+
+/// Inventory, then migration of every connection of the estate, on one emulator.
+async fn run(shape: &EstateShape, sending: Sending) -> (Measured, Measured) {
+    let (em, connected) = start(shape, sending).await;
+    let names = organizations(shape);
+
+    let before = em.requests().len();
+    let started = Instant::now();
+    let inventory = take_inventory(&connected, Some(&names)).await.unwrap_or_else(|e| panic!("{e}"));
+    let wall = started.elapsed();
+    let requests = since(&em, before);
+    let (bound, levels) = inventory_bound(&requests, LATENCY);
+    let bound = bound.max(rate_bound(sending, &requests));
+    assert_eq!(inventory.connections.len(), shape.connections(), "every generated connection is inventoried");
+    let inventory_run = Measured { wall, bound, requests, detail: format!("{levels} dependent levels of reads") };
+
+    let draft = keyless_core::migration::draft_migration_file(&inventory.connections);
+    let mut file = parse_migration_toml("estate-migration.toml", &draft).unwrap_or_else(|e| panic!("{e}"));
+    file.options.wave_size = WAVE_SIZE;
+    let dir = tempfile::tempdir().unwrap();
+    let settings = RunSettings { store: JournalStore::new(dir.path()), consistency: consistency(), cancel: None };
+    let before = em.requests().len();
+    let started = Instant::now();
+    let outcome = apply_migration(&connected, &settings, &file, &SilentReporter, &AlreadyConfirmed)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let wall = started.elapsed();
+    if let Some(stopped) = &outcome.stopped {
+        panic!("the migration stopped: {stopped}");
+    }
+    let requests = since(&em, before);
+    let entries: Vec<BoundEntry> = outcome
+        .journal
+        .plan
+        .entries
+        .iter()
+        .filter_map(|planned| {
+            let (o, n) = locate(shape, &planned.id.to_string())?;
+            let kind = connection_kind(shape, n);
+            Some(BoundEntry {
+                wave: planned.wave?,
+                connection: planned.id.to_string().to_ascii_lowercase(),
+                identity: (kind != EstateConnectionKind::Token)
+                    .then(|| identity_object_id(o, n).to_string().to_ascii_lowercase()),
+                // A replacement waits for its new identity to replicate, then its credential.
+                wait: if kind == EstateConnectionKind::Token { PROPAGATION * 2 } else { PROPAGATION },
+            })
+        })
+        .collect();
+    let migrated = entries.len();
+    let parts = migration_bound(&requests, &entries, LATENCY);
+    let migration_run = Measured {
+        wall,
+        bound: parts.total().max(rate_bound(sending, &requests)),
+        requests,
+        detail: format!(
+            "{migrated} connections in {} waves; longest chain {} requests; planning bound {:?}; at most {} credential writes to one identity in a wave",
+            outcome.journal.plan.waves.len(),
+            parts.longest_chain,
+            parts.planning,
+            parts.most_writes_per_identity
+        ),
+    };
+    em.shutdown().await;
+    (inventory_run, migration_run)
+}
+
+/// Under throttling, the least time the documented limits allow for these requests.
+fn rate_bound(sending: Sending, requests: &[ServedRequest]) -> Duration {
+    if sending != Sending::Throttled {
+        return Duration::ZERO;
+    }
+    let service = |path: &str| match path.trim_start_matches('/').split('/').next().unwrap_or_default() {
+        "graph" => FaultService::Graph,
+        "arm" => FaultService::Arm,
+        "login" => FaultService::Entra,
+        _ => FaultService::DevOps,
+    };
+    let log = requests.iter().map(|r| (service(&r.path), r.method.as_str(), r.path.as_str()));
+    rate_limit_bound(&ThrottleLimits::DOCUMENTED, log)
+}
+
+/// The (organization, number) of a generated connection id.
+fn locate(shape: &EstateShape, id: &str) -> Option<(usize, usize)> {
+    (0..shape.organizations).find_map(|o| {
+        (0..shape.connections_per_organization()).find(|n| connection_id(o, *n).to_string() == id).map(|n| (o, n))
+    })
+}
+
+fn row(name: &str, measured: &Measured) {
+    let ratio = measured.wall.as_secs_f64() / measured.bound.as_secs_f64();
+    println!(
+        "| {name} | {} | {:.2} s | {:.2} s | {ratio:.2} | {} |",
+        measured.requests.len(),
+        measured.wall.as_secs_f64(),
+        measured.bound.as_secs_f64(),
+        measured.per_service()
+    );
+    println!("|   | {} | | | | |", measured.detail);
+}
+
+fn main() {
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    println!("| run | requests | wall | critical-path bound | wall / bound (target <= 1.3) | requests per service |");
+    println!("|---|---|---|---|---|---|");
+    let (inventory, migration) = runtime.block_on(run(&FULL, Sending::Concurrent));
+    row("(b) inventory, 500 connections, 10 organizations", &inventory);
+    row("(c) migration, 500 connections", &migration);
+    let (throttled_inventory, throttled_migration) = runtime.block_on(run(&FULL, Sending::Throttled));
+    row("(b) inventory, 500 connections, documented throttles", &throttled_inventory);
+    row("(c) migration, 500 connections, documented throttles", &throttled_migration);
+    let throttled = |m: &Measured| m.requests.iter().filter(|r| r.status == 429).count();
+    println!(
+        "429s answered under throttling: inventory {}, migration {} (every one retried: both runs completed)",
+        throttled(&throttled_inventory),
+        throttled(&throttled_migration)
+    );
+
+    let (small_inventory, small_migration) = runtime.block_on(run(&SMALL, Sending::Concurrent));
+    let (serial_inventory, serial_migration) = runtime.block_on(run(&SMALL, Sending::OneAtATime));
+    row("(b) inventory, 100 connections", &small_inventory);
+    row("(b) inventory, 100 connections, one request at a time", &serial_inventory);
+    row("(c) migration, 100 connections", &small_migration);
+    row("(c) migration, 100 connections, one request at a time", &serial_migration);
+    let speedup = |serial: &Measured, concurrent: &Measured| serial.wall.as_secs_f64() / concurrent.wall.as_secs_f64();
+    println!();
+    println!(
+        "one request at a time / concurrent (target >= 10): inventory {:.1}x, migration {:.1}x",
+        speedup(&serial_inventory, &small_inventory),
+        speedup(&serial_migration, &small_migration)
+    );
+}
