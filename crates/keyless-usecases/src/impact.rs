@@ -133,13 +133,13 @@ pub async fn check_impact(
     let organizations: BTreeSet<&str> = connections.iter().map(|c| c.organization.as_str()).collect();
     let clients = join_all(organizations.into_iter().map(|org| async move {
         let client = match OrgName::parse(org) {
-            Ok(name) => connected.client.devops(&name).await.map_err(|e| e.to_string()),
-            Err(error) => Err(error.to_string()),
+            Ok(name) => connected.client.devops(&name).await.map_err(ClientUnavailable::Azure),
+            Err(error) => Err(ClientUnavailable::Name(error)),
         };
         (org.to_owned(), client)
     }))
     .await;
-    let clients: BTreeMap<String, Result<DevOpsClient, String>> = clients.into_iter().collect();
+    let clients: BTreeMap<String, Result<DevOpsClient, ClientUnavailable>> = clients.into_iter().collect();
 
     let uses = pipelines_per_connection(&clients, connections).await;
     let mut wanted: BTreeMap<PipelineKey, Vec<&InventoriedConnection>> = BTreeMap::new();
@@ -153,19 +153,60 @@ pub async fn check_impact(
         async move { (key.clone(), analyse_pipeline(client, key, users).await) }
     }))
     .await;
-    let analysed: BTreeMap<PipelineKey, Result<Vec<Finding>, String>> = analysed.into_iter().collect();
+    let analysed: BTreeMap<PipelineKey, Result<Vec<Finding>, Unread>> = analysed.into_iter().collect();
 
     connections
         .iter()
         .zip(uses)
         .map(|(connection, pipelines)| {
             let impact = match pipelines {
-                Err(reason) => ConnectionImpact::NotRead { reason },
+                Err(unread) => ConnectionImpact::NotRead { reason: unread.to_string() },
                 Ok(pipelines) => impact_of(connection, &pipelines, &analysed),
             };
             (connection.id, impact)
         })
         .collect()
+}
+
+/// Why an organization's Azure DevOps client could not be made.
+#[derive(Debug, thiserror::Error)]
+enum ClientUnavailable {
+    #[error("{0}")]
+    Name(keyless_core::InputError),
+    #[error("{0}")]
+    Azure(AzureError),
+}
+
+/// Why a connection's pipelines could not be checked; shown as written in the plan.
+#[derive(Debug, thiserror::Error)]
+enum Unread {
+    #[error("organization {organization} could not be read: {detail}")]
+    Organization { organization: String, detail: String },
+    #[error("organization {organization} was not read")]
+    OrganizationNotRead { organization: String },
+    #[error("the pipelines of project {project} could not be listed: {source}")]
+    Pipelines { project: String, source: AzureError },
+    #[error("pipeline {id} in {organization}/{project}: {what}")]
+    Pipeline { id: u64, organization: String, project: String, what: PipelineProblem },
+    #[error("pipeline {id} was not read")]
+    PipelineNotRead { id: u64 },
+}
+
+/// What was wrong with one pipeline's definition.
+#[derive(Debug, thiserror::Error)]
+enum PipelineProblem {
+    #[error("its organization could not be read")]
+    OrganizationUnreadable,
+    #[error("{0}")]
+    Azure(AzureError),
+    #[error("it no longer exists")]
+    Gone,
+    #[error("its YAML file {0} was not found")]
+    YamlFileMissing(String),
+    #[error("{text} ({help})")]
+    Yaml { text: String, help: String },
+    #[error("its build definition was not found")]
+    DefinitionMissing,
 }
 
 /// A pipeline of one project of one organization.
@@ -178,9 +219,9 @@ struct PipelineKey {
 
 /// For each connection, the pipelines that may use it, or why they could not be listed.
 async fn pipelines_per_connection(
-    clients: &BTreeMap<String, Result<DevOpsClient, String>>,
+    clients: &BTreeMap<String, Result<DevOpsClient, ClientUnavailable>>,
     connections: &[&InventoriedConnection],
-) -> Vec<Result<Vec<PipelineKey>, String>> {
+) -> Vec<Result<Vec<PipelineKey>, Unread>> {
     join_all(connections.iter().map(|connection| async move {
         let key = |project: &str, id: u64| PipelineKey {
             organization: connection.organization.clone(),
@@ -193,16 +234,19 @@ async fn pipelines_per_connection(
         let client = match clients.get(&connection.organization) {
             Some(Ok(client)) => client,
             Some(Err(reason)) => {
-                return Err(format!("organization {} could not be read: {reason}", connection.organization));
+                return Err(Unread::Organization {
+                    organization: connection.organization.clone(),
+                    detail: reason.to_string(),
+                });
             }
-            None => return Err(format!("organization {} was not read", connection.organization)),
+            None => return Err(Unread::OrganizationNotRead { organization: connection.organization.clone() }),
         };
         let mut keys = vec![];
         for project in &connection.projects {
             let listed = client
                 .pipelines(project)
                 .await
-                .map_err(|e| format!("the pipelines of project {project} could not be listed: {e}"))?;
+                .map_err(|source| Unread::Pipelines { project: project.clone(), source })?;
             keys.extend(listed.into_iter().map(|pipeline| key(project, pipeline.id)));
         }
         Ok(keys)
@@ -216,31 +260,37 @@ async fn analyse_pipeline(
     client: Option<&DevOpsClient>,
     key: &PipelineKey,
     users: &[&InventoriedConnection],
-) -> Result<Vec<Finding>, String> {
-    let unread = |what: String| format!("pipeline {} in {}/{}: {what}", key.id, key.organization, key.project);
-    let client = client.ok_or_else(|| unread("its organization could not be read".into()))?;
+) -> Result<Vec<Finding>, Unread> {
+    let unread = |what: PipelineProblem| Unread::Pipeline {
+        id: key.id,
+        organization: key.organization.clone(),
+        project: key.project.clone(),
+        what,
+    };
+    let client = client.ok_or_else(|| unread(PipelineProblem::OrganizationUnreadable))?;
     let pipeline = client
         .pipeline(&key.project, key.id)
         .await
-        .map_err(|e| unread(e.to_string()))?
-        .ok_or_else(|| unread("it no longer exists".into()))?;
+        .map_err(|e| unread(PipelineProblem::Azure(e)))?
+        .ok_or_else(|| unread(PipelineProblem::Gone))?;
     let name = pipeline.name.clone();
     let findings = match pipeline.yaml_file() {
         Some((repository_id, path)) => {
             let text = client
                 .repository_file(&key.project, repository_id, path)
                 .await
-                .map_err(|e| unread(e.to_string()))?
-                .ok_or_else(|| unread(format!("its YAML file {path} was not found")))?;
+                .map_err(|e| unread(PipelineProblem::Azure(e)))?
+                .ok_or_else(|| unread(PipelineProblem::YamlFileMissing(path.to_owned())))?;
             let names: Vec<&str> = users.iter().map(|c| c.name.as_str()).collect();
-            analyze_yaml(&text, &names).map_err(|e| unread(format!("{e} ({})", e.help())))?
+            analyze_yaml(&text, &names)
+                .map_err(|e| unread(PipelineProblem::Yaml { text: e.to_string(), help: e.help().to_string() }))?
         }
         None => {
             let definition = client
                 .build_definition(&key.project, key.id)
                 .await
-                .map_err(|e| unread(e.to_string()))?
-                .ok_or_else(|| unread("its build definition was not found".into()))?;
+                .map_err(|e| unread(PipelineProblem::Azure(e)))?
+                .ok_or_else(|| unread(PipelineProblem::DefinitionMissing))?;
             let ids: Vec<Guid> = users.iter().map(|c| c.id).collect();
             analyze_classic(&definition, &ids)
         }
@@ -255,7 +305,7 @@ async fn analyse_pipeline(
 fn impact_of(
     connection: &InventoriedConnection,
     pipelines: &[PipelineKey],
-    analysed: &BTreeMap<PipelineKey, Result<Vec<Finding>, String>>,
+    analysed: &BTreeMap<PipelineKey, Result<Vec<Finding>, Unread>>,
 ) -> ConnectionImpact {
     let id = connection.id.to_string();
     let mut findings = vec![];
@@ -268,8 +318,10 @@ fn impact_of(
                     .cloned()
                     .map(|f| Finding { connection: connection.name.clone(), ..f }),
             ),
-            Some(Err(reason)) => return ConnectionImpact::NotRead { reason: reason.clone() },
-            None => return ConnectionImpact::NotRead { reason: format!("pipeline {} was not read", key.id) },
+            Some(Err(unread)) => return ConnectionImpact::NotRead { reason: unread.to_string() },
+            None => {
+                return ConnectionImpact::NotRead { reason: Unread::PipelineNotRead { id: key.id }.to_string() };
+            }
         }
     }
     ConnectionImpact::Checked { findings }
