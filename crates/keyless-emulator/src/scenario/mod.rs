@@ -6,6 +6,7 @@
 
 pub mod broken;
 pub mod estate;
+pub mod fleet;
 mod model;
 mod validate;
 
