@@ -26,10 +26,6 @@ pub enum Service {
 
 impl Service {
     pub const ALL: [Service; 4] = [Service::Entra, Service::Graph, Service::Arm, Service::DevOps];
-
-    pub(crate) fn index(self) -> usize {
-        self as usize
-    }
 }
 
 impl fmt::Display for Service {

@@ -1,8 +1,9 @@
 //! The one HTTP client every Keyless request goes through.
 //!
 //! [`AzureHttp`] owns a single reqwest client (rustls, no redirects followed), a concurrency
-//! limit per [`Service`] and scope (Azure DevOps organization, ARM subscription) and in total, the throttle [`RetryPolicy`] (429/503/504, connection errors,
-//! `Retry-After`, Azure DevOps' 200-with-`Retry-After` slow-down) and the replication policy
+//! limit per [`Service`] and scope (Azure DevOps organization, ARM subscription, Graph host)
+//! and in total, the throttle [`RetryPolicy`] (429/503/504, connection errors, `Retry-After`
+//! slowing the scope down, Azure DevOps' 200-with-`Retry-After` warning) and the replication policy
 //! the engine uses through [`AzureHttp::wait_for_replication`]. It never sends a POST or PATCH
 //! twice after an answer that may have come after the change was made (502/503/504, a timeout
 //! or reset): that is [`AzureError::OutcomeUnknown`], and the caller looks before it tries
@@ -39,10 +40,10 @@ const FED_AUTH_REDIRECT: &str = "x-tfs-fedauthredirect";
 pub struct HttpConfig {
     pub retry: RetryPolicy,
     pub consistency: ConsistencyPolicy,
-    /// Requests in flight per service and scope: per Azure DevOps organization, per ARM
-    /// subscription (or the tenant for tenant-level calls), per Graph and Entra host. See
-    /// [`DEFAULT_CONCURRENT_PER_SCOPE`] for why the default is what it is.
-    pub max_concurrent_per_service: usize,
+    /// Requests in flight per scope, the unit each service throttles by: per Azure DevOps
+    /// organization, per ARM subscription (or the tenant for tenant-level calls), per Graph and
+    /// Entra host. See [`DEFAULT_SCOPE_LIMITS`] for why the defaults are what they are.
+    pub max_concurrent_per_scope: ScopeLimits,
     /// Requests in flight across all services and scopes (1 runs everything one at a time).
     pub max_concurrent_total: usize,
     pub request_timeout: Duration,
@@ -52,21 +53,71 @@ pub struct HttpConfig {
     pub max_response_bytes: usize,
 }
 
-/// Requests in flight per scope (one Azure DevOps organization, one ARM subscription, the
-/// Graph tenant). The services' limits are rates, not concurrency (contract §3.5: Graph 3,500
-/// resource units per 10 s per app and tenant, writes 3,000 per 150 s; §4.5: ARM buckets of
-/// 250 reads and 200 writes refilling 25 and 10 per second per subscription and per tenant;
-/// §8: Azure DevOps 200 TSTUs per user per 5 minutes, delaying before it blocks). Eight
-/// requests in flight at Azure's usual 50–200 ms stay under every read rate (at most 160 per
-/// second at 50 ms, 320 Graph units for a GET of applications) and turn a 500-connection
-/// inventory from latency-bound into a few seconds; Keyless's writes come in short bursts
-/// (credential writes to one identity are sequential) that the buckets absorb, and a 429
-/// with Retry-After slows the whole service down. Measured in `bench/RESULTS.md`.
-pub const DEFAULT_CONCURRENT_PER_SCOPE: usize = 8;
+/// Requests in flight in one scope of each service.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ScopeLimits {
+    /// Per Azure DevOps organization (all its hosts together).
+    pub devops_organization: usize,
+    /// Per Graph host (one tenant's token per session).
+    pub graph_tenant: usize,
+    /// Per ARM subscription, or per tenant for calls outside one.
+    pub arm_subscription: usize,
+    /// Per Entra token endpoint host.
+    pub entra: usize,
+}
 
-/// Requests in flight in total: ten organizations at their per-scope limit, with Graph and
-/// ARM beside them, without opening hundreds of sockets from a desktop.
-pub const DEFAULT_CONCURRENT_TOTAL: usize = 64;
+impl ScopeLimits {
+    /// The same limit for every scope of every service.
+    pub const fn uniform(requests: usize) -> Self {
+        ScopeLimits {
+            devops_organization: requests,
+            graph_tenant: requests,
+            arm_subscription: requests,
+            entra: requests,
+        }
+    }
+
+    /// The limit of one scope of `service`.
+    pub fn of(&self, service: Service) -> usize {
+        match service {
+            Service::DevOps => self.devops_organization,
+            Service::Graph => self.graph_tenant,
+            Service::Arm => self.arm_subscription,
+            Service::Entra => self.entra,
+        }
+    }
+}
+
+/// Requests in flight per scope. None of the services limits concurrency: each limits a rate,
+/// as a budget that a burst may spend at once and that refills over time, so how many requests
+/// are in flight changes only how fast a run spends its budget, not how much it spends:
+///
+/// - Azure DevOps, 100 per organization: its limit is 200 TSTUs per user per organization
+///   over a sliding 5 minutes (contract §8), a consumption budget that "an ordinary request
+///   costs a small fraction of"; when it runs low Azure DevOps first answers 200 with
+///   `Retry-After` and delays requests, then 429s, and both slow that organization down here.
+///   100 is the number of streams servers commonly allow on one HTTP/2 connection (Kestrel's
+///   default), so the limit never asks for more than one connection's worth per organization,
+///   and it lets the detail reads of an organization's connections (two per connection, 100
+///   for a 50-connection organization) go out as one round.
+/// - Graph, 100 per tenant: 3,500 resource units per 10 s per app and tenant (§3.5), and the
+///   costliest request Keyless sends costs 2 units (a GET of applications), so a whole round of
+///   100 spends at most 200, and the bucket holds 17 such rounds before its refill counts; a
+///   longer run that drains it is answered 429 with `Retry-After` and the tenant slows down.
+///   Writes have their own quota of 3,000 per 150 s, far above Keyless's credential writes.
+/// - ARM, 100 per subscription: buckets of 250 reads and 200 writes or deletes refilling 25 and
+///   10 per second (§4.5); a round of 100 fits either bucket whole, so only a run of more than
+///   200 writes to one subscription could be throttled, and then 429 slows it down.
+/// - Entra, 16 per host: Keyless asks it for one token per resource and tenant (cached after),
+///   its limit is not published, and chatty clients are refused with AADSTS50196 (§8).
+pub const DEFAULT_SCOPE_LIMITS: ScopeLimits =
+    ScopeLimits { devops_organization: 100, graph_tenant: 100, arm_subscription: 100, entra: 16 };
+
+/// Requests in flight in total: five organizations at their limit with Graph and ARM beside
+/// them. Against an HTTP/1.1 endpoint (the emulator, some proxies) each request in flight is a
+/// socket, and 512 stays under Linux's default 1,024 open files per process; against Azure
+/// (HTTP/2) they share a few connections.
+pub const DEFAULT_CONCURRENT_TOTAL: usize = 512;
 
 /// The default response cap: far above any real page of Graph, ARM or Azure DevOps.
 pub const MAX_RESPONSE_BYTES: usize = 32 * 1024 * 1024;
@@ -76,7 +127,7 @@ impl Default for HttpConfig {
         HttpConfig {
             retry: RetryPolicy::default(),
             consistency: ConsistencyPolicy::default(),
-            max_concurrent_per_service: DEFAULT_CONCURRENT_PER_SCOPE,
+            max_concurrent_per_scope: DEFAULT_SCOPE_LIMITS,
             max_concurrent_total: DEFAULT_CONCURRENT_TOTAL,
             request_timeout: Duration::from_secs(60),
             connect_timeout: Duration::from_secs(10),
@@ -103,11 +154,16 @@ struct Inner {
     client: reqwest::Client,
     config: HttpConfig,
     /// Per (service, scope), created on first use.
-    scope_limits: Mutex<HashMap<(Service, String), Arc<Semaphore>>>,
+    scopes: Mutex<HashMap<(Service, String), Arc<Scope>>>,
     total_limit: Semaphore,
-    /// Per service: do not start a request before this instant (Retry-After slow-downs).
-    not_before: Vec<Mutex<Option<Instant>>>,
     observer: Arc<dyn ReplicationObserver>,
+}
+
+/// One scope's share of the transport: its requests in flight and its slow-down.
+struct Scope {
+    permits: Semaphore,
+    /// Do not start a request before this instant (a `Retry-After` the scope was given).
+    not_before: Mutex<Option<Instant>>,
 }
 
 /// The shared transport. Cheap to clone; clones share limits and slow-downs.
@@ -147,9 +203,8 @@ impl AzureHttp {
         Ok(AzureHttp {
             inner: Arc::new(Inner {
                 client,
-                scope_limits: Mutex::new(HashMap::new()),
+                scopes: Mutex::new(HashMap::new()),
                 total_limit: Semaphore::new(config.max_concurrent_total.max(1)),
-                not_before: Service::ALL.iter().map(|_| Mutex::new(None)).collect(),
                 config,
                 observer,
             }),
@@ -218,12 +273,12 @@ impl AzureHttp {
     async fn send_with_retries(&self, request: &ApiRequest, shown_url: &str) -> Result<ApiResponse, AzureError> {
         let policy = &self.inner.config.retry;
         let started = Instant::now();
+        let scope = self.scope(request.service, &request.url);
         let mut attempt = 0u32;
         loop {
             attempt += 1;
-            self.wait_for_slow_down(request.service).await;
             let attempt_started = Instant::now();
-            let outcome = self.attempt(request, shown_url).await;
+            let outcome = self.attempt(request, shown_url, &scope).await;
             let span = tracing::Span::current();
             span.record("attempts", attempt);
             span.record("elapsed_ms", started.elapsed().as_millis() as u64);
@@ -265,9 +320,10 @@ impl AzureHttp {
                     if !is_retryable_status(response.status) {
                         if let (Some(wait), Service::DevOps) = (wait, request.service) {
                             // Azure DevOps warns with 200 + Retry-After before it starts
-                            // blocking (contract §8): delay the next request, not this one.
+                            // blocking (contract §8): delay the organization's next requests,
+                            // not this one.
                             tracing::info!(delay_ms = wait.as_millis() as u64, "Azure DevOps asked to slow down");
-                            self.slow_down(request.service, wait.min(policy.max_delay));
+                            scope.slow_down(wait.min(policy.max_delay));
                         }
                         return Ok(response);
                     }
@@ -304,22 +360,24 @@ impl AzureHttp {
                 });
             }
             if retry_wait.is_some() && last_status == Some(429) {
-                // Other requests to the same service would only be throttled too.
-                self.slow_down(request.service, delay);
+                // Other requests to the same scope (the unit the service throttles by) would
+                // only be throttled too.
+                scope.slow_down(delay);
             }
             tracing::info!(attempt, delay_ms = delay.as_millis() as u64, status = last_status, "retrying");
             tokio::time::sleep(delay).await;
         }
     }
 
-    async fn attempt(&self, request: &ApiRequest, shown_url: &str) -> Result<ApiResponse, AttemptError> {
+    async fn attempt(&self, request: &ApiRequest, shown_url: &str, scope: &Scope) -> Result<ApiResponse, AttemptError> {
         let service = request.service;
         let network = |reason: String, retryable: bool| AttemptError {
             retryable,
             error: AzureError::Network { service, url: shown_url.to_string(), reason },
         };
-        let scope_limit = self.scope_limit(service, &request.url);
-        let _scope_permit = scope_limit.acquire().await.map_err(|e| network(e.to_string(), false))?;
+        let _scope_permit = scope.permits.acquire().await.map_err(|e| network(e.to_string(), false))?;
+        // After the permit: requests that queued before a slow-down began honour it too.
+        scope.wait_for_slow_down().await;
         let _total_permit = self.inner.total_limit.acquire().await.map_err(|e| network(e.to_string(), false))?;
         let mut builder = self.inner.client.request(request.method.clone(), request.url.clone());
         builder = builder.headers(request.headers.clone());
@@ -393,28 +451,14 @@ impl AzureHttp {
         })
     }
 
-    fn scope_limit(&self, service: Service, url: &reqwest::Url) -> Arc<Semaphore> {
+    fn scope(&self, service: Service, url: &reqwest::Url) -> Arc<Scope> {
         let key = (service, concurrency_scope(service, url));
-        let mut limits = self.inner.scope_limits.lock().unwrap_or_else(|p| p.into_inner());
-        let permits = self.inner.config.max_concurrent_per_service.max(1);
-        limits.entry(key).or_insert_with(|| Arc::new(Semaphore::new(permits))).clone()
-    }
-
-    fn slow_down(&self, service: Service, delay: Duration) {
-        let Some(until) = Instant::now().checked_add(delay) else { return };
-        if let Ok(mut slot) = self.inner.not_before[service.index()].lock()
-            && slot.is_none_or(|current| current < until)
-        {
-            *slot = Some(until);
-        }
-    }
-
-    async fn wait_for_slow_down(&self, service: Service) {
-        let until = self.inner.not_before[service.index()].lock().ok().and_then(|slot| *slot);
-        if let Some(until) = until.filter(|until| *until > Instant::now()) {
-            tracing::debug!(delay_ms = (until - Instant::now()).as_millis() as u64, "waiting for service slow-down");
-            tokio::time::sleep_until(until).await;
-        }
+        let mut scopes = self.inner.scopes.lock().unwrap_or_else(|p| p.into_inner());
+        let permits = self.inner.config.max_concurrent_per_scope.of(service).max(1);
+        scopes
+            .entry(key)
+            .or_insert_with(|| Arc::new(Scope { permits: Semaphore::new(permits), not_before: Mutex::new(None) }))
+            .clone()
     }
 
     /// Runs `operation` until it stops failing with a replication delay (as decided by
@@ -440,7 +484,29 @@ impl AzureHttp {
     }
 }
 
-/// The scope a request's concurrency is counted in, the unit each service throttles by: the
+impl Scope {
+    fn slow_down(&self, delay: Duration) {
+        let Some(until) = Instant::now().checked_add(delay) else { return };
+        if let Ok(mut slot) = self.not_before.lock()
+            && slot.is_none_or(|current| current < until)
+        {
+            *slot = Some(until);
+        }
+    }
+
+    async fn wait_for_slow_down(&self) {
+        let until = self.not_before.lock().ok().and_then(|slot| *slot);
+        if let Some(until) = until.filter(|until| *until > Instant::now()) {
+            tracing::debug!(
+                delay_ms = (until - Instant::now()).as_millis() as u64,
+                "waiting for the scope's slow-down"
+            );
+            tokio::time::sleep_until(until).await;
+        }
+    }
+}
+
+/// The scope a request's concurrency and slow-downs are counted in, the unit each service throttles by: the
 /// Azure DevOps organization (first path segment on dev.azure.com and its vssps/vsaex hosts,
 /// the host's first label on `{org}.visualstudio.com`), the ARM subscription (the tenant's
 /// bucket for calls outside one), and the host for Graph and Entra (one tenant per session).

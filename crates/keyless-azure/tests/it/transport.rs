@@ -3,7 +3,9 @@
 
 use std::time::{Duration, Instant};
 
-use keyless_azure::{ApiRequest, AzureError, AzureHttp, ErrorCode, HttpConfig, RetryPolicy, Service};
+use keyless_azure::{
+    ApiRequest, AzureError, AzureHttp, ErrorCode, HttpConfig, RetryPolicy, Service, transport::ScopeLimits,
+};
 use serde_json::{Value, json};
 
 use crate::support::{Reply, ScriptedServer, closed_port, fast_http};
@@ -139,12 +141,39 @@ async fn devops_200_with_retry_after_delays_the_next_request() {
 }
 
 #[tokio::test]
-async fn per_service_concurrency_is_limited() {
+async fn per_scope_concurrency_is_limited() {
     let server = ScriptedServer::with([Reply::json(200, json!({})).delayed(Duration::from_millis(50))]).await;
-    let http = AzureHttp::new(HttpConfig { max_concurrent_per_service: 2, ..HttpConfig::fast_for_tests() }).unwrap();
+    let limits = ScopeLimits { graph_tenant: 2, ..ScopeLimits::uniform(8) };
+    let http = AzureHttp::new(HttpConfig { max_concurrent_per_scope: limits, ..HttpConfig::fast_for_tests() }).unwrap();
     let requests = (0..5).map(|_| get_json(&http, &server, Service::Graph));
     let results = futures::future::join_all(requests).await;
     assert!(results.iter().all(Result::is_ok));
     assert_eq!(server.seen().len(), 5);
     assert_eq!(server.max_in_flight(), 2);
+}
+
+/// A 429 with Retry-After from one Azure DevOps organization delays that organization's next
+/// requests, and only those: another organization has its own budget (contract §8).
+#[tokio::test]
+async fn a_429_slows_down_its_organization_and_not_another() {
+    let server = ScriptedServer::with([
+        Reply::json(429, json!({"message": "TF400733"})).header("retry-after", "0.2"),
+        Reply::json(200, json!({"n": 1})),
+    ])
+    .await;
+    let http = fast_http();
+    let get =
+        |org: &str| http.send_json::<Value>(ApiRequest::get(Service::DevOps, server.url(&format!("/{org}/_apis/x"))));
+    let (throttled, other) = futures::join!(get("contoso"), async {
+        // Sent while contoso waits out its Retry-After.
+        tokio::time::sleep(Duration::from_millis(30)).await;
+        get("fabrikam").await
+    });
+    throttled.unwrap();
+    other.unwrap();
+    let seen = server.seen();
+    let paths: Vec<&str> = seen.iter().map(|s| s.path_and_query.split("/_apis").next().unwrap_or_default()).collect();
+    assert_eq!(paths, ["/contoso", "/fabrikam", "/contoso"], "fabrikam went first, contoso retried after");
+    assert!(seen[2].at - seen[0].at >= Duration::from_millis(200), "contoso's retry honoured Retry-After");
+    assert!(seen[1].at - seen[0].at < Duration::from_millis(200), "fabrikam did not wait for contoso's slow-down");
 }
