@@ -1,6 +1,8 @@
 //! Applies a migration plan: wave by wave (a wave starts when every entry of the previous one
-//! finished and verified), the entries of a wave side by side up to a bound, credential writes
-//! on one identity one after another. Each connection's steps are recorded in a
+//! finished and verified), every entry of a wave at the same time, credential writes on one
+//! identity one after another. How many requests are in flight is the transport's business:
+//! its limits per organization, subscription and tenant are the only throttle, so a wave takes
+//! about as long as its longest connection instead of rounds of a few connections each. Each connection's steps are recorded in a
 //! [`MigrationJournal`] as they finish, so a migration stopped anywhere continues where it
 //! stopped, and `revert` undoes exactly what it did.
 //!
@@ -24,7 +26,7 @@ use std::{
     time::Instant,
 };
 
-use futures::{StreamExt, stream};
+use futures::future::join_all;
 use keyless_core::{
     Guid,
     migration::{EntryStatus, MigrationAction, PlannedMigration},
@@ -41,9 +43,6 @@ use crate::{
     port::MigrationPort,
     progress::{ProgressEvent, Reporter, StepOutcome},
 };
-
-/// Connections of one wave migrated at the same time.
-pub const ENTRIES_AT_ONCE: usize = 8;
 
 /// What a migration needs besides its plan.
 #[derive(Debug, Clone, Default)]
@@ -91,7 +90,7 @@ pub async fn apply_migration<P: MigrationPort>(
             step_id: step_id.clone(),
             title: format!("Wave {} of {} ({} connections)", wave.number, plan.waves.len(), members.len()),
         });
-        // The futures are collected first: a lazy `map` closure kept in the stream makes the
+        // The futures are collected first: a lazy `map` closure kept in a stream makes the
         // whole apply future unprovably `Send`, which the desktop's command tasks need.
         let entries: Vec<_> = members
             .iter()
@@ -115,8 +114,7 @@ pub async fn apply_migration<P: MigrationPort>(
                 }
             })
             .collect();
-        let results: Vec<Result<(), EngineError>> =
-            stream::iter(entries).buffer_unordered(ENTRIES_AT_ONCE).collect().await;
+        let results: Vec<Result<(), EngineError>> = join_all(entries).await;
         // A cancel wins over a failure: the journal is resumable either way.
         let mut failures: Vec<EngineError> = results.into_iter().filter_map(Result::err).collect();
         failures.sort_by_key(|e| !matches!(e, EngineError::Cancelled { .. }));
