@@ -83,3 +83,96 @@ pub async fn not_found(req: Request) -> Response {
         &json!({"error": format!("the emulator serves no {} {}", req.method(), req.uri().path())}),
     )
 }
+
+/// The parts of a state [`snapshot`] a run can change, with generated ids and times dropped, so
+/// two emulators that hold the same things give equal footprints: live app registrations,
+/// service principals, managed identities and Azure DevOps service principals by name,
+/// federated credentials by name and issuer, connections by name and type, role assignments
+/// by scope and role, and how many memberships there are.
+pub fn footprint(state: &Value) -> Value {
+    let names = |key: &str, field: &str| -> Vec<String> {
+        let mut found: Vec<String> = live(state, key).map(|x| x[field].to_string()).collect();
+        found.sort();
+        found
+    };
+    let mut credentials: Vec<String> = live(state, "federatedCredentials")
+        .map(|x| {
+            let name = x["name"].as_str().unwrap_or_default();
+            // `ado-<connection id>`: connection ids differ between emulators, the shape must not.
+            let name = if name.starts_with("ado-") && name.len() == 40 { "ado-<connection id>" } else { name };
+            format!("{name} {}", x["issuer"])
+        })
+        .collect();
+    credentials.sort();
+    let mut endpoints: Vec<String> =
+        live(state, "serviceEndpoints").map(|x| format!("{} {}", x["name"], x["kind"])).collect();
+    endpoints.sort();
+    let mut roles: Vec<String> =
+        live(state, "roleAssignments").map(|x| format!("{} {}", x["scope"], x["roleDefinition"])).collect();
+    roles.sort();
+    json!({
+        "applications": names("applications", "displayName"),
+        "servicePrincipals": names("servicePrincipals", "displayName"),
+        "managedIdentities": names("managedIdentities", "name"),
+        "devopsServicePrincipals": names("devopsServicePrincipals", "displayName"),
+        "memberships": live(state, "memberships").count(),
+        "fics": credentials,
+        "endpoints": endpoints,
+        "roles": roles,
+    })
+}
+
+/// What in a state [`snapshot`] exists twice or only in part, one sentence each: two live
+/// objects with one identity (app registration name, service principal app id, managed
+/// identity name, credential issuer and subject on one identity, role assignment, connection
+/// name in a project, Azure DevOps service principal in an organization), an app registration
+/// without its service principal, a federated credential on no live identity, a draft
+/// connection. A seeded scenario may hold some on purpose; compare with the seed's.
+pub fn defects(state: &Value) -> Vec<String> {
+    let mut counted: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
+    let mut count = |what: String| *counted.entry(what).or_default() += 1;
+    for (key, fields) in [
+        ("applications", &["displayName"][..]),
+        ("servicePrincipals", &["appId"]),
+        ("managedIdentities", &["subscription", "resourceGroup", "name"]),
+        ("federatedCredentials", &["identity", "issuer", "subject"]),
+        ("roleAssignments", &["scope", "roleDefinition", "principalId"]),
+        ("devopsServicePrincipals", &["organization", "applicationId"]),
+    ] {
+        for object in live(state, key) {
+            let identity: Vec<String> = fields.iter().map(|field| object[*field].to_string()).collect();
+            count(format!("{key} {}", identity.join(" ")));
+        }
+    }
+    let mut found = Vec::new();
+    for endpoint in live(state, "serviceEndpoints") {
+        for project in endpoint["projectReferences"].as_array().into_iter().flatten() {
+            count(format!("connection {} in project {}", project["name"], project["projectId"]));
+        }
+        if endpoint["isReady"] != true {
+            found.push(format!("connection {} is a draft", endpoint["name"]));
+        }
+    }
+    found.extend(counted.into_iter().filter(|(_, n)| *n > 1).map(|(what, n)| format!("{what} exists {n} times")));
+    let identities: Vec<&Value> = live(state, "applications")
+        .map(|app| &app["appId"])
+        .chain(live(state, "managedIdentities").map(|identity| &identity["clientId"]))
+        .collect();
+    for app in live(state, "applications") {
+        if !live(state, "servicePrincipals").any(|principal| principal["appId"] == app["appId"]) {
+            found.push(format!("app registration {} has no service principal", app["displayName"]));
+        }
+    }
+    for credential in live(state, "federatedCredentials") {
+        if !identities.contains(&&credential["identity"]) {
+            found.push(format!("federated credential {} is on no live identity", credential["name"]));
+        }
+    }
+    found.sort();
+    found
+}
+
+/// The objects of one collection of a state snapshot that are not deleted.
+fn live<'a>(state: &'a Value, key: &str) -> impl Iterator<Item = &'a Value> {
+    state[key].as_array().into_iter().flatten().filter(|x| x.get("deleted").is_none_or(Value::is_null))
+}

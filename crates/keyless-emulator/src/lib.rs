@@ -38,6 +38,7 @@ use axum::{
 use keyless_core::CloudProfile;
 use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
 
+pub use control::{defects, footprint};
 pub use faults::{FaultConfig, FaultKind, FaultService, InjectedFault, TargetedFault};
 pub use propagation::{Propagation, PropagationKind};
 pub use requests::ServedRequest;
@@ -197,6 +198,16 @@ impl RunningEmulator {
     /// The whole state as JSON (the same document `GET /_emulator/state` returns).
     pub fn state_snapshot(&self) -> serde_json::Value {
         control::snapshot(&self.emulator)
+    }
+
+    /// [`footprint`] of the state now: what exists, without generated ids, for comparing two runs.
+    pub fn footprint(&self) -> serde_json::Value {
+        footprint(&self.state_snapshot())
+    }
+
+    /// [`defects`] of the state now: what exists twice or only in part.
+    pub fn defects(&self) -> Vec<String> {
+        defects(&self.state_snapshot())
     }
 
     /// Replaces the fault configuration (and restarts its random sequence).

@@ -283,7 +283,28 @@ impl JournalStore {
             let _ = fs::remove_file(&tmp);
             return Err(JournalError::Io { path, source });
         }
+        self.remove_abandoned_writes(run_id);
         Ok(())
+    }
+
+    /// Removes the temporary files of `run_id` that a process killed mid-write left behind.
+    /// The one writing a run holds its setup's or migration's lock, so a temporary file of the
+    /// same run from another process is abandoned; on Linux a process still alive is also
+    /// asked after, so a run written without the lock (a test's) keeps its files.
+    fn remove_abandoned_writes(&self, run_id: &str) {
+        let Ok(entries) = fs::read_dir(&self.dir) else { return };
+        let prefix = format!("{run_id}.json.");
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().to_string();
+            let Some(writer) = name.strip_prefix(&prefix).filter(|rest| rest.ends_with(".tmp")) else { continue };
+            let Some(pid) = writer.split('.').next().and_then(|pid| pid.parse::<u32>().ok()) else { continue };
+            if pid == std::process::id() || process_alive(pid) {
+                continue;
+            }
+            if let Err(error) = fs::remove_file(entry.path()) {
+                tracing::debug!(path = %entry.path().display(), %error, "cannot remove an abandoned journal write");
+            }
+        }
     }
 
     /// Reads `{run_id}.json`.
@@ -374,6 +395,12 @@ impl JournalStore {
     }
 }
 
+/// Whether process `pid` runs: on Linux, whether `/proc` lists it; elsewhere no process is
+/// known to, and the run's lock alone keeps two writers apart.
+fn process_alive(pid: u32) -> bool {
+    cfg!(target_os = "linux") && Path::new(&format!("/proc/{pid}")).exists()
+}
+
 /// Creates (or truncates) `path` with mode 0600 on Unix and writes `bytes` durably. Reports and
 /// hand-off packs name people, identities and estates: they are as private as the journals.
 pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
@@ -399,3 +426,7 @@ pub(crate) fn open_private(path: &Path, truncate: bool) -> std::io::Result<fs::F
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
     options.open(path)
 }
+
+#[cfg(test)]
+#[path = "journal_tests.rs"]
+mod tests;

@@ -7,6 +7,8 @@ mod export;
 mod flows;
 mod footprint;
 mod inventory;
+mod kill;
+mod kill_support;
 mod migrate;
 mod migrate_apply;
 mod preflight;
