@@ -179,6 +179,24 @@
 //!     (TF401019). Every YAML pipeline of the project lives in it, one file per path.
 //! 67. **Release definitions are not served**: they live on `vsrm.dev.azure.com`, and a
 //!     connection's pipeline permissions never name them.
+//! 68. **Throttling** (`throttle`, off unless set; contract §3.5, §4.5, §8). The limits are the
+//!     documented ones; what a request costs against them is partly guessed:
+//!     - Azure DevOps: every request costs [`DEVOPS_TSTUS_PER_REQUEST`] (0.1) TSTU of the
+//!       organization's 200 per user per 5 minutes. Microsoft publishes no per-request cost,
+//!       only that an ordinary request costs "a small fraction" of one. Requests to the
+//!       profile and accounts hosts share one bucket outside any organization. When the budget
+//!       is spent the emulator answers 429 at once: Azure DevOps first delays requests (0 to
+//!       30 s each) and warns with 200 + `Retry-After`, which the emulator does not imitate.
+//!     - Graph: the smallest tenants' [`GRAPH_RESOURCE_UNITS_PER_10S`] (3,500), one bucket for
+//!       the whole emulator (one app, and in practice one tenant, per session). A GET of
+//!       applications costs [`GRAPH_UNITS_GET_APPLICATIONS`] (2), every other request
+//!       [`GRAPH_UNITS_OTHER`] (1), and a write also 1 of the write quota; the documented
+//!       `$select` −1, `$expand` +1 and `$top` < 20 −1 adjustments are not applied (the costs
+//!       are taken from the path alone).
+//!     - ARM: per subscription (tenant-level calls share one "tenant" bucket), per operation
+//!       type; regions, principals and the global 15× limit are not modelled.
+//!     - A throttled request is answered with the emulator's fixed `Retry-After` of one second,
+//!       not the time until its bucket holds enough again.
 
 /// `workloadIdentityFederationIssuerType` of Entra-issuer connections (observed).
 pub const ISSUER_TYPE_ENTRA: &str = "EntraID";
@@ -193,6 +211,15 @@ pub const GRAPH_DEFAULT_PAGE_SIZE: usize = 100;
 pub const DEVOPS_PROJECTS_DEFAULT_TOP: usize = 100;
 
 pub const ENTITLEMENT_ERROR_KEY: &str = "5000";
+
+/// TSTUs one Azure DevOps request costs (assumption 68).
+pub const DEVOPS_TSTUS_PER_REQUEST: f64 = 0.1;
+/// Graph resource units per app and tenant per 10 s: the smallest tenants' tier (assumption 68).
+pub const GRAPH_RESOURCE_UNITS_PER_10S: f64 = 3_500.0;
+/// Resource units of a GET of applications (assumption 68).
+pub const GRAPH_UNITS_GET_APPLICATIONS: f64 = 2.0;
+/// Resource units of every other Graph request (assumption 68).
+pub const GRAPH_UNITS_OTHER: f64 = 1.0;
 
 pub const GROUP_LICENSED_PATCH_MESSAGE: &str = "The license of this identity is assigned through a group rule and cannot be changed directly. Change the group rule, or remove the identity from the group rule first.";
 

@@ -1,5 +1,6 @@
-//! The log of every service request the emulator served: method, path (without the query)
-//! and final status, in arrival order, so tests can assert what a client sent ("no PATCH").
+//! The log of every service request the emulator served: method, path (without the query),
+//! final status and when it was answered, in the order answered, so tests can assert what a
+//! client sent ("no PATCH") and benchmarks can see what ran at the same time.
 //!
 //! The emulator's own `/_emulator/*` and `/.well-known/*` routes are not logged, and neither
 //! are headers, queries or bodies (they can carry tokens).
@@ -7,6 +8,7 @@
 use std::{
     collections::VecDeque,
     sync::{Mutex, MutexGuard},
+    time::Instant,
 };
 
 use serde::Serialize;
@@ -28,12 +30,21 @@ pub struct ServedRequest {
     pub status: u16,
     /// The fault injected into this request, if any.
     pub fault: Option<FaultKind>,
+    /// When the answer was sent, in microseconds since the log started (or was last reset).
+    pub answered_at_micros: u64,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Entries {
     next_sequence: u64,
     served: VecDeque<ServedRequest>,
+    started: Instant,
+}
+
+impl Default for Entries {
+    fn default() -> Self {
+        Entries { next_sequence: 0, served: VecDeque::new(), started: Instant::now() }
+    }
 }
 
 /// Every request served, newest last.
@@ -51,6 +62,7 @@ impl RequestLog {
         let mut inner = self.lock();
         inner.next_sequence += 1;
         let sequence = inner.next_sequence;
+        let answered_at_micros = inner.started.elapsed().as_micros() as u64;
         if inner.served.len() == MAX_ENTRIES {
             inner.served.pop_front();
         }
@@ -60,6 +72,7 @@ impl RequestLog {
             path: path.to_string(),
             status,
             fault,
+            answered_at_micros,
         });
     }
 

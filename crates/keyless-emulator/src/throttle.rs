@@ -4,11 +4,18 @@
 //! that finds its bucket empty is answered 429 with `Retry-After`, like the real services.
 //!
 //! Off unless [`ThrottleLimits`] are set. It does not model Entra's token endpoint (its limit
-//! is not published) nor the global per-app Graph limits, which a desktop never reaches.
+//! is not published) nor the global per-app Graph limits, which a desktop never reaches. What
+//! a request costs where the services publish no number (an Azure DevOps request's TSTUs) and
+//! how the buckets are keyed are assumption 68 in `assumptions`.
 
 use std::{collections::HashMap, sync::Mutex, time::Instant};
 
-use crate::faults::FaultService;
+use crate::{
+    assumptions::{
+        DEVOPS_TSTUS_PER_REQUEST, GRAPH_RESOURCE_UNITS_PER_10S, GRAPH_UNITS_GET_APPLICATIONS, GRAPH_UNITS_OTHER,
+    },
+    faults::FaultService,
+};
 
 /// One bucket's size and refill.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -26,7 +33,8 @@ impl BucketLimit {
 /// The limits each service documents (contract §3.5, §4.5, §8).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ThrottleLimits {
-    /// Graph resource units per app and tenant: 3,500 per 10 s (the smallest tenants).
+    /// Graph resource units per app and tenant: 3,500 per 10 s (the smallest tenants' tier,
+    /// assumption 68).
     pub graph_units: BucketLimit,
     /// Graph writes per app and tenant: 3,000 per 150 s.
     pub graph_writes: BucketLimit,
@@ -39,20 +47,20 @@ pub struct ThrottleLimits {
     /// Azure DevOps per user and organization: 200 TSTUs per sliding 5 minutes.
     pub devops_tstus: BucketLimit,
     /// TSTUs one Azure DevOps request costs. Not published: Microsoft says an ordinary request
-    /// costs a small fraction of one; a tenth is the guess kept here.
+    /// costs a small fraction of one; the guess is assumption 68.
     pub devops_tstus_per_request: f64,
 }
 
 impl ThrottleLimits {
     /// The documented limits.
     pub const DOCUMENTED: ThrottleLimits = ThrottleLimits {
-        graph_units: BucketLimit::per(3_500.0, 10.0),
+        graph_units: BucketLimit::per(GRAPH_RESOURCE_UNITS_PER_10S, 10.0),
         graph_writes: BucketLimit::per(3_000.0, 150.0),
         arm_reads: BucketLimit { capacity: 250.0, refill_per_second: 25.0 },
         arm_writes: BucketLimit { capacity: 200.0, refill_per_second: 10.0 },
         arm_deletes: BucketLimit { capacity: 200.0, refill_per_second: 10.0 },
         devops_tstus: BucketLimit::per(200.0, 300.0),
-        devops_tstus_per_request: 0.1,
+        devops_tstus_per_request: DEVOPS_TSTUS_PER_REQUEST,
     };
 }
 
@@ -75,8 +83,9 @@ struct State {
     throttled: u64,
 }
 
-/// The least time the requests in `log` (method, path) take under `limits`: for each bucket,
-/// what they cost beyond its capacity divided by its refill rate.
+/// The least time the requests in `log` (method, path) take under `limits`, starting from full
+/// buckets: for each bucket, what they cost beyond its capacity divided by its refill rate.
+/// Pass only the requests the throttle admitted: a refused one cost nothing.
 pub fn rate_limit_bound<'a>(
     limits: &ThrottleLimits,
     log: impl IntoIterator<Item = (FaultService, &'a str, &'a str)>,
@@ -135,7 +144,8 @@ impl Throttle {
 }
 
 /// The buckets a request draws on (by key) and what it costs in each (contract §3.5 costs for
-/// Graph: a GET of applications 2 units, other requests 1, writes also 1 write).
+/// Graph: a GET of applications 2 units, other requests 1, writes also 1 write; assumption 68
+/// for what is guessed).
 pub fn costs(
     limits: &ThrottleLimits,
     service: FaultService,
@@ -146,7 +156,11 @@ pub fn costs(
     let write = !method.eq_ignore_ascii_case("GET");
     match service {
         FaultService::Graph => {
-            let units = if !write && lower.contains("/applications") { 2.0 } else { 1.0 };
+            let units = if !write && lower.contains("/applications") {
+                GRAPH_UNITS_GET_APPLICATIONS
+            } else {
+                GRAPH_UNITS_OTHER
+            };
             let mut costs = vec![("graph/units".to_string(), limits.graph_units, units)];
             if write {
                 costs.push(("graph/writes".to_string(), limits.graph_writes, 1.0));
