@@ -2,7 +2,8 @@
 //! `cargo bench -p keyless-engine --bench estate`): the inventory of 500 service connections
 //! across ten organizations, then their migration (converted in place, switched to the Entra
 //! issuer, replaced), against the emulator at 50 ms per request. Each run is compared with its
-//! critical-path lower bound (`bound`) and with the same work run one request at a time.
+//! critical-path lower bound (`bound`) and with the same work run one request at a time, then
+//! run again with the emulator throttling at the services' documented limits.
 //!
 //! The one-at-a-time runs use a 100-connection estate (two of the organizations) so they finish
 //! in about a minute; the concurrent run of the same 100 connections is measured in the same
@@ -11,6 +12,7 @@
 mod bound;
 
 use std::{
+    collections::BTreeMap,
     sync::Arc,
     time::{Duration, Instant},
 };
@@ -21,12 +23,12 @@ use keyless_azure::{
 };
 use keyless_core::{migration::parse_migration_toml, names::OrgName};
 use keyless_emulator::{
-    EmulatorConfig, FaultService, RunningEmulator, ServedRequest,
+    EmulatorConfig, FaultKind, FaultService, RunningEmulator, ServedRequest,
     scenario::estate::{
         EstateConnectionKind, EstateShape, connection_id, connection_kind, estate_scenario, identity_object_id,
         organization_name,
     },
-    throttle::{ThrottleLimits, rate_limit_bound},
+    throttle::{ThrottleLimits, costs as throttle_costs, rate_limit_bound},
 };
 use keyless_engine::{journal::JournalStore, progress::SilentReporter};
 use keyless_usecases::{
@@ -145,7 +147,8 @@ async fn run(shape: &EstateShape, sending: Sending) -> (Measured, Measured) {
     let (bound, levels) = inventory_bound(&requests, LATENCY);
     let bound = bound.max(rate_bound(sending, &requests));
     assert_eq!(inventory.connections.len(), shape.connections(), "every generated connection is inventoried");
-    let inventory_run = Measured { wall, bound, requests, detail: format!("{levels} dependent levels of reads") };
+    let inventory_run =
+        Measured { wall, bound, requests, detail: format!("deepest chain of dependent reads: {levels}") };
 
     let draft = keyless_core::migration::draft_migration_file(&inventory.connections);
     let mut file = parse_migration_toml("estate-migration.toml", &draft).unwrap_or_else(|e| panic!("{e}"));
@@ -175,6 +178,7 @@ async fn run(shape: &EstateShape, sending: Sending) -> (Measured, Measured) {
                 connection: planned.id.to_string().to_ascii_lowercase(),
                 identity: (kind != EstateConnectionKind::Token)
                     .then(|| identity_object_id(o, n).to_string().to_ascii_lowercase()),
+                verified_in_place: kind != EstateConnectionKind::Token,
                 // A replacement waits for its new identity to replicate, then its credential.
                 wait: if kind == EstateConnectionKind::Token { PROPAGATION * 2 } else { PROPAGATION },
             })
@@ -198,19 +202,56 @@ async fn run(shape: &EstateShape, sending: Sending) -> (Measured, Measured) {
     (inventory_run, migration_run)
 }
 
-/// Under throttling, the least time the documented limits allow for these requests.
-fn rate_bound(sending: Sending, requests: &[ServedRequest]) -> Duration {
-    if sending != Sending::Throttled {
-        return Duration::ZERO;
-    }
-    let service = |path: &str| match path.trim_start_matches('/').split('/').next().unwrap_or_default() {
+fn fault_service(path: &str) -> FaultService {
+    match path.trim_start_matches('/').split('/').next().unwrap_or_default() {
         "graph" => FaultService::Graph,
         "arm" => FaultService::Arm,
         "login" => FaultService::Entra,
         _ => FaultService::DevOps,
-    };
-    let log = requests.iter().map(|r| (service(&r.path), r.method.as_str(), r.path.as_str()));
+    }
+}
+
+/// The requests the throttle let through: a request it refused cost nothing.
+fn admitted(requests: &[ServedRequest]) -> impl Iterator<Item = &ServedRequest> {
+    requests.iter().filter(|r| r.fault != Some(FaultKind::TooManyRequests))
+}
+
+/// Under throttling, the least time the documented limits allow for these requests: for each
+/// bucket, what the admitted requests cost beyond its capacity divided by its refill.
+fn rate_bound(sending: Sending, requests: &[ServedRequest]) -> Duration {
+    if sending != Sending::Throttled {
+        return Duration::ZERO;
+    }
+    let log = admitted(requests).map(|r| (fault_service(&r.path), r.method.as_str(), r.path.as_str()));
     rate_limit_bound(&ThrottleLimits::DOCUMENTED, log)
+}
+
+/// For each kind of bucket, the most any one bucket of that kind was charged by `requests`
+/// against its capacity: how close the run came to being throttled.
+fn bucket_use(requests: &[ServedRequest]) -> String {
+    let mut spent: BTreeMap<String, (f64, f64)> = BTreeMap::new();
+    for r in admitted(requests) {
+        for (key, limit, cost) in
+            throttle_costs(&ThrottleLimits::DOCUMENTED, fault_service(&r.path), &r.method, &r.path)
+        {
+            spent.entry(key).or_insert((0.0, limit.capacity)).0 += cost;
+        }
+    }
+    let mut most: BTreeMap<String, (String, f64, f64)> = BTreeMap::new();
+    for (key, (cost, capacity)) in spent {
+        let kind = match key.split('/').collect::<Vec<_>>().as_slice() {
+            ["arm", _, operation] => format!("arm {operation} per subscription"),
+            ["devops", _] => "devops TSTUs per organization".to_string(),
+            _ => key.replace('/', " "),
+        };
+        if most.get(&kind).is_none_or(|(_, best, _)| cost > *best) {
+            most.insert(kind, (key, cost, capacity));
+        }
+    }
+    most.into_iter()
+        .map(|(kind, (key, cost, capacity))| format!("{kind}: {cost:.0} of {capacity:.0} ({key})"))
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// The (organization, number) of a generated connection id.
@@ -232,8 +273,31 @@ fn row(name: &str, measured: &Measured) {
     println!("|   | {} | | | | |", measured.detail);
 }
 
+/// With `KEYLESS_ESTATE_LOG=<dir>`, each run's request log goes to `<dir>/<name>.tsv` (answer
+/// time in µs, method, path, status), to see where the time goes.
+fn write_log(name: &str, measured: &Measured) {
+    let Some(dir) = std::env::var_os("KEYLESS_ESTATE_LOG") else { return };
+    let lines: String = measured
+        .requests
+        .iter()
+        .map(|r| format!("{}\t{}\t{}\t{}\n", r.answered_at_micros, r.method, r.path, r.status))
+        .collect();
+    let path = std::path::Path::new(&dir).join(format!("{name}.tsv"));
+    if let Err(error) = std::fs::write(&path, lines) {
+        eprintln!("could not write {}: {error}", path.display());
+    }
+}
+
 fn main() {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    if std::env::args().any(|a| a == "concurrent-only") {
+        let (inventory, migration) = runtime.block_on(run(&FULL, Sending::Concurrent));
+        row("(b) inventory, 500 connections, 10 organizations", &inventory);
+        row("(c) migration, 500 connections", &migration);
+        write_log("inventory", &inventory);
+        write_log("migration", &migration);
+        return;
+    }
     println!("| run | requests | wall | critical-path bound | wall / bound (target <= 1.3) | requests per service |");
     println!("|---|---|---|---|---|---|");
     let (inventory, migration) = runtime.block_on(run(&FULL, Sending::Concurrent));
@@ -248,6 +312,8 @@ fn main() {
         throttled(&throttled_inventory),
         throttled(&throttled_migration)
     );
+    println!("bucket use, inventory: {}", bucket_use(&throttled_inventory.requests));
+    println!("bucket use, migration: {}", bucket_use(&throttled_migration.requests));
 
     let (small_inventory, small_migration) = runtime.block_on(run(&SMALL, Sending::Concurrent));
     let (serial_inventory, serial_migration) = runtime.block_on(run(&SMALL, Sending::OneAtATime));
