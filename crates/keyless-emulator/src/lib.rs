@@ -22,6 +22,7 @@ mod entra;
 mod faults;
 mod graph;
 mod http;
+pub mod leaks;
 mod propagation;
 mod requests;
 pub mod scenario;

@@ -3,17 +3,19 @@
 //! file, and no file outside the state directory and the paths the user named, each private
 //! (files 0600, directories 0700).
 
-use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 use std::time::Duration;
 
-use keyless_emulator::{EmulatorConfig, RunningEmulator};
+use keyless_emulator::{
+    EmulatorConfig, RunningEmulator,
+    leaks::{files_under, find_marker, loose_modes},
+};
 
 use crate::support::example;
 
 /// Written into every access and refresh token the emulator issues here.
-const TOKEN_MARKER: &str = "KeylessLeakSentinel";
+pub const TOKEN_MARKER: &str = "KeylessLeakSentinel";
 
 const MIGRATION: &str = r#"
 [[connections]]
@@ -166,6 +168,22 @@ fn walk(root: &Path) -> (Vec<PathBuf>, Vec<PathBuf>) {
     (files, dirs)
 }
 
+/// Where a token leaked: `stdout of keyless COMMAND line N`, `stderr of ...`, or `PATH line N`
+/// for every file under `roots`. Every search of this test goes through it, and
+/// `footprint_search` proves it finds a marker planted in each kind of place.
+pub fn leaks_in(outputs: &[(String, Output)], roots: &[&Path]) -> Vec<String> {
+    let mut places = Vec::new();
+    for (command, output) in outputs {
+        for (stream, bytes) in [("stdout", &output.stdout), ("stderr", &output.stderr)] {
+            places.push((format!("{stream} of keyless {command}"), String::from_utf8_lossy(bytes).into_owned()));
+        }
+    }
+    for root in roots {
+        places.extend(files_under(root));
+    }
+    find_marker(TOKEN_MARKER, &places)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_whole_session_prints_and_writes_no_token() {
     let em = marked_emulator().await;
@@ -178,21 +196,7 @@ async fn a_whole_session_prints_and_writes_no_token() {
     let trace = String::from_utf8_lossy(&applied.stderr);
     assert!(trace.contains("TRACE") || trace.contains("DEBUG"), "the CLI logged at TRACE: {trace}");
 
-    let mut leaks = Vec::new();
-    for (command, output) in &outputs {
-        for (stream, bytes) in [("stdout", &output.stdout), ("stderr", &output.stderr)] {
-            if String::from_utf8_lossy(bytes).contains(TOKEN_MARKER) {
-                leaks.push(format!("{stream} of keyless {command}"));
-            }
-        }
-    }
-    for root in [&places.state, &places.home] {
-        for file in walk(root).0 {
-            if String::from_utf8_lossy(&std::fs::read(&file).unwrap()).contains(TOKEN_MARKER) {
-                leaks.push(file.display().to_string());
-            }
-        }
-    }
+    let leaks = leaks_in(&outputs, &[&places.state, &places.home]);
     assert_eq!(leaks, Vec::<String>::new(), "a token leaked");
 }
 
@@ -209,7 +213,7 @@ async fn a_whole_session_writes_only_private_files_in_the_state_dir() {
     assert_eq!(home_files, Vec::<PathBuf>::new(), "files written outside the state directory");
     assert_eq!(home_dirs, vec![places.home.join("tmp")], "directories made outside the state directory");
 
-    let (files, dirs) = walk(&places.state);
+    let (files, _) = walk(&places.state);
     let names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
     // Run journals and setup locks at the top, migration journals, reports and the hand-off pack.
     let state = places.state.display().to_string();
@@ -217,12 +221,6 @@ async fn a_whole_session_writes_only_private_files_in_the_state_dir() {
         let found = names.iter().any(|name| name.strip_prefix(&state).is_some_and(|rest| rest.starts_with(expected)));
         assert!(found, "no {expected} file in {names:#?}");
     }
-    let mode = |path: &Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
-    let loose: Vec<String> = files
-        .iter()
-        .filter(|file| mode(file) != 0o600)
-        .chain(dirs.iter().chain([&places.state]).filter(|dir| mode(dir) != 0o700))
-        .map(|path| format!("{} {:o}", path.display(), mode(path)))
-        .collect();
+    let loose = loose_modes(&places.state);
     assert_eq!(loose, Vec::<String>::new(), "files must be 0600 and directories 0700");
 }

@@ -6,6 +6,7 @@ mod doctor_live;
 mod export;
 mod flows;
 mod footprint;
+mod footprint_search;
 mod inventory;
 mod kill;
 mod kill_support;

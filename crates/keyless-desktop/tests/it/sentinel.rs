@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use keyless_azure::auth::MemoryStore;
 use keyless_desktop::{CloudSetting, CollectedEvents, Controller, ControllerOptions};
+use keyless_emulator::leaks::find_marker;
 use keyless_ipc::{
     ChooseCloud, DiagnoseRequest, DoctorTargetInput, InventoryRequest, IpcError, MigrationChoiceInput,
     MigrationProgressView, MigrationRequest, ProgressView, SetupRequest, SignInEvent, SignInMethodView, SignInRequest,
@@ -18,16 +19,20 @@ use crate::support::{PRODUCTION, demo_settings, onboarding};
 
 const TOKEN_MARKER: &str = "KeylessLeakSentinel";
 
-/// Everything sent to the webview, as JSON.
+/// Everything sent to the webview, as JSON, one field a line so a finding names its field.
 #[derive(Default)]
 struct Sent(Vec<(String, String)>);
 
 impl Sent {
     fn push(&mut self, what: &str, value: &impl Serialize) {
-        self.0.push((what.to_string(), serde_json::to_string(value).unwrap()));
+        self.0.push((what.to_string(), serde_json::to_string_pretty(value).unwrap()));
     }
-    fn leaks(&self) -> Vec<&str> {
-        self.0.iter().filter(|(_, json)| json.contains(TOKEN_MARKER)).map(|(what, _)| what.as_str()).collect()
+
+    /// Where a token reached the webview: `WHAT line N` of the view's JSON for every line
+    /// holding the marker. Every search of this test goes through it, and
+    /// `the_view_search_finds_a_token_planted_in_a_view_and_names_its_line` proves it can fail.
+    fn leaks(&self) -> Vec<String> {
+        find_marker(TOKEN_MARKER, &self.0)
     }
 }
 
@@ -90,5 +95,35 @@ async fn nothing_sent_to_the_webview_carries_a_token() {
     sent.push("sign_out", &controller.sign_out().await);
 
     assert!(sent.0.iter().any(|(what, _)| what == "apply progress"), "progress was collected");
-    assert_eq!(sent.leaks(), Vec::<&str>::new(), "a token reached the webview");
+    assert_eq!(sent.leaks(), Vec::<String>::new(), "a token reached the webview");
+}
+
+#[test]
+fn the_view_search_finds_a_token_planted_in_a_view_and_names_its_line() {
+    let token = format!("eyJ0eXAiOiJKV1QifQ.{TOKEN_MARKER}.c2lnbmF0dXJl");
+    let mut sent = Sent::default();
+    sent.push("session_status before", &serde_json::json!({"signedIn": false}));
+    let device_code = SignInEvent::DeviceCode {
+        user_code: "ABCD-EFGH".into(),
+        verification_uri: "http://127.0.0.1:7780/login/device".into(),
+        message: format!("Enter the code; your token is {token}"),
+    };
+    sent.push("sign-in events", &vec![device_code]);
+    let failure = IpcError {
+        code: keyless_ipc::IpcErrorCode::Service,
+        message: "Azure DevOps refused the request (401)".into(),
+        help: format!("Retry with Bearer {token}"),
+        request_id: None,
+    };
+    sent.push("failure", &failure);
+
+    let found = sent.leaks();
+
+    assert_eq!(found.len(), 2, "one finding per planted field: {found:?}");
+    for (finding, what) in found.iter().zip(["sign-in events", "failure"]) {
+        let line: usize = finding.strip_prefix(&format!("{what} line ")).unwrap().parse().unwrap();
+        let json = &sent.0.iter().find(|(name, _)| name == what).unwrap().1;
+        let named = json.lines().nth(line - 1).unwrap();
+        assert!(named.contains(TOKEN_MARKER), "{finding} names the field holding it, not {named}");
+    }
 }

@@ -13,6 +13,7 @@ mod organizations;
 mod preflight;
 mod runs;
 mod sentinel;
+mod sentinel_search;
 mod sign_in;
 mod support;
 mod tidy;

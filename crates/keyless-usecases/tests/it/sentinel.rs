@@ -4,13 +4,13 @@
 //! under the state directory, in the exports, or in any error's Display or Debug text.
 
 use std::io::Write;
-use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use keyless_azure::{Resource, TokenSource};
 use keyless_core::migration::parse_migration_toml;
 use keyless_core::names::OrgName;
 use keyless_core::setup::{Setup, parse_setup_toml};
+use keyless_emulator::leaks::{files_under, find_marker};
 use keyless_engine::journal::JournalStore;
 use keyless_engine::progress::{CollectingReporter, SilentReporter};
 use keyless_usecases::doctor::{DoctorTarget, diagnose};
@@ -88,16 +88,21 @@ pub fn global_log() -> &'static CapturedLog {
     static LOG: std::sync::OnceLock<CapturedLog> = std::sync::OnceLock::new();
     LOG.get_or_init(|| {
         let log = CapturedLog::default();
-        let subscriber = tracing_subscriber::fmt()
-            .with_max_level(tracing::Level::TRACE)
-            .with_span_events(tracing_subscriber::fmt::format::FmtSpan::FULL)
-            .with_thread_ids(true)
-            .with_ansi(false)
-            .with_writer(log.clone())
-            .finish();
-        tracing::subscriber::set_global_default(subscriber).expect("no other global subscriber in this test binary");
+        tracing::subscriber::set_global_default(trace_subscriber(log.clone()))
+            .expect("no other global subscriber in this test binary");
         log
     })
+}
+
+/// The TRACE subscriber writing to `log`, every span field included, each line naming its thread.
+pub fn trace_subscriber(log: CapturedLog) -> impl tracing::Subscriber + Send + Sync {
+    tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::FULL)
+        .with_thread_ids(true)
+        .with_ansi(false)
+        .with_writer(log)
+        .finish()
 }
 
 /// The lines of `text` logged on the calling thread.
@@ -109,27 +114,11 @@ pub fn this_threads_lines(text: &str) -> String {
     text.lines().filter(|line| line.contains(&thread)).collect::<Vec<_>>().join("\n")
 }
 
-/// Every file under `root`, as (path, contents).
-pub fn files_under(root: &Path) -> Vec<(String, String)> {
-    let mut found = Vec::new();
-    let mut pending = vec![root.to_path_buf()];
-    while let Some(dir) = pending.pop() {
-        for entry in std::fs::read_dir(&dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                pending.push(path);
-            } else {
-                let bytes = std::fs::read(&path).unwrap();
-                found.push((path.display().to_string(), String::from_utf8_lossy(&bytes).into_owned()));
-            }
-        }
-    }
-    found
-}
-
-/// The places (name, text) where the marker appears.
+/// Where a token leaked into `places` (each a name and its text): `name line N` for every line
+/// holding the marker. Every search of this test goes through it, and `sentinel_search` proves
+/// it finds a marker planted in each kind of place.
 pub fn leaks(places: &[(String, String)]) -> Vec<String> {
-    places.iter().filter(|(_, text)| text.contains(TOKEN_MARKER)).map(|(name, _)| name.clone()).collect()
+    find_marker(TOKEN_MARKER, places)
 }
 
 fn setup(name: &str, text: &str) -> Setup {
