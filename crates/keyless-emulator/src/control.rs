@@ -176,3 +176,66 @@ pub fn defects(state: &Value) -> Vec<String> {
 fn live<'a>(state: &'a Value, key: &str) -> impl Iterator<Item = &'a Value> {
     state[key].as_array().into_iter().flatten().filter(|x| x.get("deleted").is_none_or(Value::is_null))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A state with one app registration and its principal, its credential, one ready connection.
+    fn whole() -> Value {
+        json!({
+            "applications": [{"displayName": "kl-app", "appId": "a1"}],
+            "servicePrincipals": [{"displayName": "kl-app", "appId": "a1"}],
+            "managedIdentities": [],
+            "devopsServicePrincipals": [],
+            "memberships": [{}],
+            "federatedCredentials": [{"identity": "a1", "name": "sc", "issuer": "i", "subject": "s", "deleted": null}],
+            "roleAssignments": [{"scope": "/s", "roleDefinition": "r", "principalId": "p"}],
+            "serviceEndpoints": [{"name": "sc", "kind": "azurerm", "isReady": true,
+                "projectReferences": [{"projectId": "p1", "name": "sc"}]}],
+        })
+    }
+
+    #[test]
+    fn a_whole_state_has_no_defect() {
+        assert_eq!(defects(&whole()), Vec::<String>::new());
+    }
+
+    #[test]
+    fn duplicates_drafts_lone_apps_and_orphan_credentials_are_each_named() {
+        let mut state = whole();
+        let app = state["applications"][0].clone();
+        state["applications"].as_array_mut().unwrap().push(app);
+        state["applications"].as_array_mut().unwrap().push(json!({"displayName": "kl-lone", "appId": "a2"}));
+        let credential = json!({"identity": "gone", "name": "orphan", "issuer": "i", "subject": "s"});
+        state["federatedCredentials"].as_array_mut().unwrap().push(credential);
+        let draft = json!({"name": "sc-draft", "kind": "azurerm", "isReady": false, "projectReferences": []});
+        state["serviceEndpoints"].as_array_mut().unwrap().push(draft);
+        let twice = state["serviceEndpoints"][0].clone();
+        state["serviceEndpoints"].as_array_mut().unwrap().push(twice);
+
+        assert_eq!(
+            defects(&state),
+            vec![
+                "app registration \"kl-lone\" has no service principal".to_string(),
+                "applications \"kl-app\" exists 2 times".to_string(),
+                "connection \"sc\" in project \"p1\" exists 2 times".to_string(),
+                "connection \"sc-draft\" is a draft".to_string(),
+                "federated credential \"orphan\" is on no live identity".to_string(),
+            ]
+        );
+    }
+
+    #[test]
+    fn the_footprint_ignores_generated_ids_and_deleted_objects_but_not_what_exists() {
+        let mut other = whole();
+        other["applications"][0]["appId"] = json!("b1");
+        other["servicePrincipals"][0]["appId"] = json!("b1");
+        other["federatedCredentials"][0]["identity"] = json!("b1");
+        other["federatedCredentials"].as_array_mut().unwrap().push(json!({"name": "old", "issuer": "i", "deleted": 5}));
+        assert_eq!(footprint(&other), footprint(&whole()));
+
+        other["roleAssignments"].as_array_mut().unwrap().push(json!({"scope": "/s2", "roleDefinition": "r"}));
+        assert_ne!(footprint(&other), footprint(&whole()), "an extra role assignment shows");
+    }
+}
