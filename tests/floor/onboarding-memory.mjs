@@ -3,8 +3,8 @@
 //   node tests/floor/onboarding-memory.mjs <keyless-app binary> <settle seconds>
 //   node tests/floor/onboarding-memory.mjs <empty window binary> <settle seconds> --first-screen-only
 // Prints one line: "<PSS kB on the first screen> <PSS kB on Done> <processes> <ms from Welcome to
-// Done> <per-process kB on the first screen> <per-process kB on Done>" (with --first-screen-only,
-// Done is the first screen again and the time 0). Readings are
+// Done> <WebDriver scripts run> <per-process kB on the first screen> <per-process kB on Done>"
+// (with --first-screen-only, Done is the first screen again and the time and scripts 0). Readings are
 // taken in a window driven by WebDriver, after the screen has settled, so the automation's own
 // cost is in every one of them, and in the empty window's as well.
 import { spawn } from "node:child_process";
@@ -186,7 +186,7 @@ try {
     }
     await sleep(SETTLE_MS);
     const first = appPss(driver.pid);
-    console.log(`${first.kb} ${first.kb} ${first.processes} 0 ${first.shares} ${first.shares}`);
+    console.log(`${first.kb} ${first.kb} ${first.processes} 0 0 ${first.shares} ${first.shares}`);
   } else {
     await measureOnboarding(wizardPage(session));
   }
@@ -209,5 +209,5 @@ async function measureOnboarding(page) {
   const onboardingMs = Date.now() - started;
   await sleep(SETTLE_MS);
   const done = appPss(driver.pid);
-  console.log(`${welcome.kb} ${done.kb} ${done.processes} ${onboardingMs} ${welcome.shares} ${done.shares}`);
+  console.log(`${welcome.kb} ${done.kb} ${done.processes} ${onboardingMs} ${page.scripts()} ${welcome.shares} ${done.shares}`);
 }
