@@ -2,7 +2,7 @@
 //!
 //! [`AzureHttp`] owns a single reqwest client (rustls, no redirects followed), a concurrency
 //! limit per [`Service`] and scope (Azure DevOps organization, ARM subscription, Graph host)
-//! and in total, the throttle [`RetryPolicy`] (429/503/504, connection errors, `Retry-After`
+//! and in total, the throttle [`RetryPolicy`](crate::RetryPolicy) (429/503/504, connection errors, `Retry-After`
 //! slowing the scope down, Azure DevOps' 200-with-`Retry-After` warning) and the replication policy
 //! the engine uses through [`AzureHttp::wait_for_replication`]. It never sends a POST or PATCH
 //! twice after an answer that may have come after the change was made (502/503/504, a timeout
@@ -28,127 +28,15 @@ use keyless_core::CloudProfile;
 use crate::cloud_hosts::CloudOrigins;
 use crate::error::{AzureError, Service};
 use crate::redact::redact_url;
-use crate::replication::{ConsistencyPolicy, ReplicationObserver, TracingObserver, retry_until_replicated};
+use crate::replication::{ReplicationObserver, TracingObserver, retry_until_replicated};
 pub use crate::request::{ApiRequest, ApiResponse};
-use crate::retry::{RetryPolicy, is_retryable_status, retry_after};
+
+mod config;
+use crate::retry::{is_retryable_status, retry_after};
+pub use config::{DEFAULT_CONCURRENT_TOTAL, DEFAULT_SCOPE_LIMITS, HttpConfig, MAX_RESPONSE_BYTES, ScopeLimits};
 
 /// Sent on every Azure DevOps request so bad credentials give a 401, not a sign-in page.
 const FED_AUTH_REDIRECT: &str = "x-tfs-fedauthredirect";
-
-/// Settings of the transport. `Default` is what production uses.
-#[derive(Debug, Clone)]
-pub struct HttpConfig {
-    pub retry: RetryPolicy,
-    pub consistency: ConsistencyPolicy,
-    /// Requests in flight per scope, the unit each service throttles by: per Azure DevOps
-    /// organization, per ARM subscription (or the tenant for tenant-level calls), per Graph and
-    /// Entra host. See [`DEFAULT_SCOPE_LIMITS`] for why the defaults are what they are.
-    pub max_concurrent_per_scope: ScopeLimits,
-    /// Requests in flight across all services and scopes (1 runs everything one at a time).
-    pub max_concurrent_total: usize,
-    pub request_timeout: Duration,
-    pub connect_timeout: Duration,
-    pub user_agent: String,
-    /// Largest response body read; a bigger one is refused instead of filling memory.
-    pub max_response_bytes: usize,
-}
-
-/// Requests in flight in one scope of each service.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ScopeLimits {
-    /// Per Azure DevOps organization (all its hosts together).
-    pub devops_organization: usize,
-    /// Per Graph host (one tenant's token per session).
-    pub graph_tenant: usize,
-    /// Per ARM subscription, or per tenant for calls outside one.
-    pub arm_subscription: usize,
-    /// Per Entra token endpoint host.
-    pub entra: usize,
-}
-
-impl ScopeLimits {
-    /// The same limit for every scope of every service.
-    pub const fn uniform(requests: usize) -> Self {
-        ScopeLimits {
-            devops_organization: requests,
-            graph_tenant: requests,
-            arm_subscription: requests,
-            entra: requests,
-        }
-    }
-
-    /// The limit of one scope of `service`.
-    pub fn of(&self, service: Service) -> usize {
-        match service {
-            Service::DevOps => self.devops_organization,
-            Service::Graph => self.graph_tenant,
-            Service::Arm => self.arm_subscription,
-            Service::Entra => self.entra,
-        }
-    }
-}
-
-/// Requests in flight per scope. None of the services limits concurrency: each limits a rate,
-/// as a budget that a burst may spend at once and that refills over time, so how many requests
-/// are in flight changes only how fast a run spends its budget, not how much it spends:
-///
-/// - Azure DevOps, 100 per organization: its limit is 200 TSTUs per user per organization
-///   over a sliding 5 minutes (contract §8), a consumption budget that "an ordinary request
-///   costs a small fraction of"; when it runs low Azure DevOps first answers 200 with
-///   `Retry-After` and delays requests, then 429s, and both slow that organization down here.
-///   100 is the number of streams servers commonly allow on one HTTP/2 connection (Kestrel's
-///   default), so the limit never asks for more than one connection's worth per organization,
-///   and it lets the detail reads of an organization's connections (two per connection, 100
-///   for a 50-connection organization) go out as one round.
-/// - Graph, 100 per tenant: 3,500 resource units per 10 s per app and tenant (§3.5), and the
-///   costliest request Keyless sends costs 2 units (a GET of applications), so a whole round of
-///   100 spends at most 200, and the bucket holds 17 such rounds before its refill counts; a
-///   longer run that drains it is answered 429 with `Retry-After` and the tenant slows down.
-///   Writes have their own quota of 3,000 per 150 s, far above Keyless's credential writes.
-/// - ARM, 100 per subscription: buckets of 250 reads and 200 writes or deletes refilling 25 and
-///   10 per second (§4.5); a round of 100 fits either bucket whole, so only a run of more than
-///   200 writes to one subscription could be throttled, and then 429 slows it down.
-/// - Entra, 16 per host: Keyless asks it for one token per resource and tenant (cached after),
-///   its limit is not published, and chatty clients are refused with AADSTS50196 (§8).
-pub const DEFAULT_SCOPE_LIMITS: ScopeLimits =
-    ScopeLimits { devops_organization: 100, graph_tenant: 100, arm_subscription: 100, entra: 16 };
-
-/// Requests in flight in total: five organizations at their limit with Graph and ARM beside
-/// them. Against an HTTP/1.1 endpoint (the emulator, some proxies) each request in flight is a
-/// socket, and 512 stays under Linux's default 1,024 open files per process; against Azure
-/// (HTTP/2) they share a few connections.
-pub const DEFAULT_CONCURRENT_TOTAL: usize = 512;
-
-/// The default response cap: far above any real page of Graph, ARM or Azure DevOps.
-pub const MAX_RESPONSE_BYTES: usize = 32 * 1024 * 1024;
-
-impl Default for HttpConfig {
-    fn default() -> Self {
-        HttpConfig {
-            retry: RetryPolicy::default(),
-            consistency: ConsistencyPolicy::default(),
-            max_concurrent_per_scope: DEFAULT_SCOPE_LIMITS,
-            max_concurrent_total: DEFAULT_CONCURRENT_TOTAL,
-            request_timeout: Duration::from_secs(60),
-            connect_timeout: Duration::from_secs(10),
-            user_agent: format!("keyless/{}", env!("CARGO_PKG_VERSION")),
-            max_response_bytes: MAX_RESPONSE_BYTES,
-        }
-    }
-}
-
-impl HttpConfig {
-    /// Tiny delays and budgets, for tests.
-    pub fn fast_for_tests() -> Self {
-        HttpConfig {
-            retry: RetryPolicy::fast_for_tests(),
-            consistency: ConsistencyPolicy::fast_for_tests(),
-            request_timeout: Duration::from_secs(10),
-            connect_timeout: Duration::from_secs(2),
-            ..Self::default()
-        }
-    }
-}
 
 struct Inner {
     client: reqwest::Client,
@@ -462,7 +350,7 @@ impl AzureHttp {
     }
 
     /// Runs `operation` until it stops failing with a replication delay (as decided by
-    /// `is_replication`), with this transport's [`ConsistencyPolicy`] and observer.
+    /// `is_replication`), with this transport's [`ConsistencyPolicy`](crate::ConsistencyPolicy) and observer.
     pub async fn wait_for_replication<T, F, Fut>(
         &self,
         operation_name: &str,
