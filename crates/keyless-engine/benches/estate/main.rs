@@ -107,9 +107,25 @@ async fn start(shape: &EstateShape, sending: Sending) -> (RunningEmulator, Conne
 #[derive(Debug, Clone, Default)]
 struct Measured {
     wall: Duration,
+    /// CPU time the whole process (client and emulator) used during the run, where known.
+    cpu: Option<Duration>,
     bound: Duration,
     requests: Vec<ServedRequest>,
     detail: String,
+}
+
+/// CPU time this process has used (user and system), from `/proc/self/stat` on Linux, whose
+/// times are in USER_HZ ticks of 1/100 s; `None` elsewhere.
+fn process_cpu() -> Option<Duration> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // The fields after the command name (which may hold spaces) start with the state (3rd).
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    Some(Duration::from_millis(ticks * 10))
+}
+
+fn cpu_since(before: Option<Duration>) -> Option<Duration> {
+    Some(process_cpu()?.saturating_sub(before?))
 }
 
 impl Measured {
@@ -140,15 +156,17 @@ async fn run(shape: &EstateShape, sending: Sending) -> (Measured, Measured) {
     let names = organizations(shape);
 
     let before = em.requests().len();
+    let cpu_before = process_cpu();
     let started = Instant::now();
     let inventory = take_inventory(&connected, Some(&names)).await.unwrap_or_else(|e| panic!("{e}"));
     let wall = started.elapsed();
+    let cpu = cpu_since(cpu_before);
     let requests = since(&em, before);
     let (bound, levels) = inventory_bound(&requests, LATENCY);
     let bound = bound.max(rate_bound(sending, &requests));
     assert_eq!(inventory.connections.len(), shape.connections(), "every generated connection is inventoried");
     let inventory_run =
-        Measured { wall, bound, requests, detail: format!("deepest chain of dependent reads: {levels}") };
+        Measured { wall, cpu, bound, requests, detail: format!("deepest chain of dependent reads: {levels}") };
 
     let draft = keyless_core::migration::draft_migration_file(&inventory.connections);
     let mut file = parse_migration_toml("estate-migration.toml", &draft).unwrap_or_else(|e| panic!("{e}"));
@@ -156,11 +174,13 @@ async fn run(shape: &EstateShape, sending: Sending) -> (Measured, Measured) {
     let dir = tempfile::tempdir().unwrap();
     let settings = RunSettings { store: JournalStore::new(dir.path()), consistency: consistency(), cancel: None };
     let before = em.requests().len();
+    let cpu_before = process_cpu();
     let started = Instant::now();
     let outcome = apply_migration(&connected, &settings, &file, &SilentReporter, &AlreadyConfirmed)
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     let wall = started.elapsed();
+    let cpu = cpu_since(cpu_before);
     if let Some(stopped) = &outcome.stopped {
         panic!("the migration stopped: {stopped}");
     }
@@ -188,6 +208,7 @@ async fn run(shape: &EstateShape, sending: Sending) -> (Measured, Measured) {
     let parts = migration_bound(&requests, &entries, LATENCY);
     let migration_run = Measured {
         wall,
+        cpu,
         bound: parts.total().max(rate_bound(sending, &requests)),
         requests,
         detail: format!(
@@ -270,7 +291,8 @@ fn row(name: &str, measured: &Measured) {
         measured.bound.as_secs_f64(),
         measured.per_service()
     );
-    println!("|   | {} | | | | |", measured.detail);
+    let cpu = measured.cpu.map_or("CPU not measured".to_string(), |cpu| format!("CPU {:.2} s", cpu.as_secs_f64()));
+    println!("|   | {}; {cpu} | | | | |", measured.detail);
 }
 
 /// With `KEYLESS_ESTATE_LOG=<dir>`, each run's request log goes to `<dir>/<name>.tsv` (answer
@@ -303,6 +325,8 @@ fn main() {
     let (inventory, migration) = runtime.block_on(run(&FULL, Sending::Concurrent));
     row("(b) inventory, 500 connections, 10 organizations", &inventory);
     row("(c) migration, 500 connections", &migration);
+    write_log("inventory", &inventory);
+    write_log("migration", &migration);
     let (throttled_inventory, throttled_migration) = runtime.block_on(run(&FULL, Sending::Throttled));
     row("(b) inventory, 500 connections, documented throttles", &throttled_inventory);
     row("(c) migration, 500 connections, documented throttles", &throttled_migration);
