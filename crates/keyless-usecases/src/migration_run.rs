@@ -296,10 +296,33 @@ async fn replacement_setups(
     journal: &MigrationJournal,
     inventory: &[InventoriedConnection],
 ) -> Result<BTreeMap<Guid, Setup>, UseCaseError> {
+    let replaced: Vec<_> = journal
+        .plan
+        .entries
+        .iter()
+        .filter(|e| {
+            e.action == MigrationAction::ReplaceWithAzureDevopsConnection && keyless_engine::migrate::runs_entry(e)
+        })
+        .collect();
+    // The pipelines of every project with a replacement still to make, read side by side.
+    let mut projects: Vec<(OrgName, String)> = replaced
+        .iter()
+        .filter(|planned| journal.entry(planned.id).replacement_run_id.is_none())
+        .filter_map(|planned| {
+            let entry = file.connections.iter().find(|e| e.id == planned.id && e.identity.is_some())?;
+            Some((entry.organization.clone(), planned.project.clone()))
+        })
+        .collect();
+    projects.sort();
+    projects.dedup();
+    let read = futures::future::try_join_all(projects.iter().map(|(organization, project)| async move {
+        let devops = connected.client.devops(organization).await?;
+        Ok::<_, UseCaseError>(devops.pipelines(project).await?)
+    }))
+    .await?;
+    let pipelines_of: BTreeMap<&(OrgName, String), _> = projects.iter().zip(read).collect();
     let mut setups = BTreeMap::new();
-    for planned in journal.plan.entries.iter().filter(|e| {
-        e.action == MigrationAction::ReplaceWithAzureDevopsConnection && keyless_engine::migrate::runs_entry(e)
-    }) {
+    for planned in replaced {
         if let Some(run_id) = journal.entry(planned.id).replacement_run_id {
             // The replacement's run journal keeps the setup it started with.
             setups.insert(planned.id, store.load(&run_id)?.setup);
@@ -310,8 +333,7 @@ async fn replacement_setups(
         let organization = entry.organization.clone();
         let old = inventory.iter().find(|c| c.id == planned.id && c.organization == organization.as_str());
         let target = old.and_then(|c| c.url.as_deref()).and_then(organization_in_url).filter(|t| *t != organization);
-        let devops = connected.client.devops(&organization).await?;
-        let pipelines = devops.pipelines(&planned.project).await?;
+        let Some(pipelines) = pipelines_of.get(&(organization.clone(), planned.project.clone())) else { continue };
         let names: Vec<String> = planned
             .authorized_pipelines
             .iter()
