@@ -1,15 +1,15 @@
-//! Applies a plan: runs every step whose dependencies are done, independent branches at the
-//! same time, records each finished step in the journal before starting the next wave, and
-//! stops cleanly on the first failure or a cancel so `apply` can resume. What a step does is
+//! Applies a plan: starts every step as soon as its dependencies are done, independent branches
+//! at the same time, records each finished step in the journal before the steps that depend on
+//! it start, and stops cleanly on the first failure or a cancel so `apply` can resume. What a step does is
 //! `steps`' business; this module only orders them.
 
 use std::{
-    collections::{BTreeMap, BTreeSet},
+    collections::BTreeSet,
     sync::{Arc, Mutex, atomic::Ordering},
     time::Instant,
 };
 
-use futures::future::join_all;
+use futures::{StreamExt, stream::FuturesUnordered};
 use keyless_core::{
     observed::Observed,
     plan::{Plan, Step},
@@ -20,7 +20,7 @@ use crate::{
     journal::{JournalStore, RunJournal, RunStatus, StepRecord},
     port::AzurePort,
     progress::{ProgressEvent, Reporter, StepOutcome},
-    steps::{StepEnv, initial_context},
+    steps::{StepEnv, credential_locks, initial_context},
 };
 
 pub use crate::steps::ApplyOptions;
@@ -55,6 +55,7 @@ pub async fn apply<P: AzurePort>(
         context: Mutex::new(initial_context(plan, observed)),
         journal: &journal,
         store,
+        credential_writes: credential_locks(plan),
     };
     let mut done: BTreeSet<String> = BTreeSet::new();
     let finished_before: Vec<(&Step, StepRecord)> = {
@@ -71,42 +72,7 @@ pub async fn apply<P: AzurePort>(
             elapsed_ms: 0,
         });
     }
-    let mut finished_now = 0usize;
-    let outcome = loop {
-        let ready: Vec<&Step> = plan
-            .steps
-            .iter()
-            .filter(|s| !done.contains(&s.id) && s.depends_on.iter().all(|d| done.contains(d)))
-            .collect();
-        if ready.is_empty() {
-            break Ok(());
-        }
-        if options.cancel.as_ref().is_some_and(|c| c.load(Ordering::SeqCst))
-            || options.stop_after_steps.is_some_and(|n| finished_now >= n)
-        {
-            break Err(EngineError::Cancelled { done: done.len() });
-        }
-        let wave = batch_by_identity(ready, options.stop_after_steps.map(|n| n - finished_now));
-        let results = join_all(wave.into_iter().map(|group| run_group(&env, group))).await;
-        let mut failure = None;
-        for result in results {
-            match result {
-                Ok(ids) => {
-                    finished_now += ids.len();
-                    done.extend(ids);
-                }
-                Err((ids, error)) => {
-                    finished_now += ids.len();
-                    done.extend(ids);
-                    failure.get_or_insert(error);
-                }
-            }
-        }
-        if let Some(error) = failure {
-            break Err(error);
-        }
-    };
-
+    let outcome = run_ready_steps(&env, &mut done, options).await;
     drop(env);
     let mut journal = journal.into_inner().unwrap_or_else(|p| p.into_inner());
     let remaining = plan.steps.len() - done.len();
@@ -131,66 +97,84 @@ pub async fn apply<P: AzurePort>(
     outcome.map(|()| journal)
 }
 
-/// Federated credential writes on one identity run one after another (a managed identity
-/// answers concurrent writes with 409); everything else in the wave runs side by side.
-fn batch_by_identity(ready: Vec<&Step>, limit: Option<usize>) -> Vec<Vec<&Step>> {
-    let ready: Vec<&Step> = match limit {
-        Some(n) => ready.into_iter().take(n.max(1)).collect(),
-        None => ready,
-    };
-    let mut per_slot: BTreeMap<usize, Vec<&Step>> = BTreeMap::new();
-    let mut groups = vec![];
-    for step in ready {
-        match &step.operation {
-            keyless_core::plan::Operation::FederatedCredential { slot, .. } => {
-                per_slot.entry(*slot).or_default().push(step)
-            }
-            _ => groups.push(vec![step]),
-        }
-    }
-    groups.extend(per_slot.into_values());
-    groups
-}
-
-async fn run_group<P: AzurePort>(
+/// Starts every step as soon as the steps it depends on are done (not wave by wave: a wave
+/// would wait for its slowest step, and an onboarding's chains differ in length), until none
+/// is left, one fails, or the run is cancelled. After a failure or a cancel no step starts;
+/// the steps in flight finish and are journaled, so a resume repeats nothing. Credential
+/// writes to one identity still follow each other: the federated credential step takes its
+/// identity's lock around the write (`StepEnv::credential_writes`).
+async fn run_ready_steps<P: AzurePort>(
     env: &StepEnv<'_, P>,
-    group: Vec<&Step>,
-) -> Result<Vec<String>, (Vec<String>, EngineError)> {
-    let mut finished = vec![];
-    for step in group {
-        env.reporter.report(ProgressEvent::StepStarted { step_id: step.id.clone(), title: step.title.clone() });
-        let started = Instant::now();
-        match execute_reporting_requests(env, step).await {
-            Ok(record) => {
-                let elapsed_ms = started.elapsed().as_millis() as u64;
-                env.reporter.report(ProgressEvent::StepFinished {
-                    step_id: step.id.clone(),
-                    outcome: record.outcome,
-                    detail: record.detail.clone(),
-                    elapsed_ms,
-                });
-                let saved = {
-                    let mut journal = env.journal.lock().unwrap_or_else(|p| p.into_inner());
-                    journal.steps.insert(step.id.clone(), record);
-                    env.store.save(&journal)
-                };
-                if let Err(error) = saved {
-                    return Err((finished, error.into()));
-                }
-                finished.push(step.id.clone());
+    done: &mut BTreeSet<String>,
+    options: &ApplyOptions,
+) -> Result<(), EngineError> {
+    let plan = env.plan;
+    let mut started: BTreeSet<&str> =
+        plan.steps.iter().filter(|s| done.contains(&s.id)).map(|s| s.id.as_str()).collect();
+    let mut in_flight = FuturesUnordered::new();
+    let mut finished_now = 0usize;
+    let mut failure: Option<EngineError> = None;
+    loop {
+        let ready: Vec<&Step> = plan
+            .steps
+            .iter()
+            .filter(|s| !started.contains(s.id.as_str()) && s.depends_on.iter().all(|d| done.contains(d)))
+            .collect();
+        if ready.is_empty() && in_flight.is_empty() {
+            return failure.map_or(Ok(()), Err);
+        }
+        let cancelled = options.cancel.as_ref().is_some_and(|c| c.load(Ordering::SeqCst));
+        let limit = options.stop_after_steps.unwrap_or(usize::MAX);
+        if failure.is_none() && !cancelled && finished_now < limit {
+            let room = limit.saturating_sub(finished_now + in_flight.len());
+            for step in ready.into_iter().take(room) {
+                started.insert(step.id.as_str());
+                in_flight.push(run_step(env, step));
+            }
+        }
+        let Some((step_id, result)) = in_flight.next().await else {
+            return Err(failure.unwrap_or(EngineError::Cancelled { done: done.len() }));
+        };
+        match result {
+            Ok(()) => {
+                finished_now += 1;
+                done.insert(step_id);
             }
             Err(error) => {
-                env.reporter.report(ProgressEvent::StepFailed {
-                    step_id: step.id.clone(),
-                    code: error.code(),
-                    message: error.to_string(),
-                    remedy: error.remedy(),
-                });
-                return Err((finished, error));
+                failure.get_or_insert(error);
             }
         }
     }
-    Ok(finished)
+}
+
+/// Runs one step, reports it and journals its record; the step's id comes back either way.
+async fn run_step<P: AzurePort>(env: &StepEnv<'_, P>, step: &Step) -> (String, Result<(), EngineError>) {
+    env.reporter.report(ProgressEvent::StepStarted { step_id: step.id.clone(), title: step.title.clone() });
+    let started = Instant::now();
+    let result = match execute_reporting_requests(env, step).await {
+        Ok(record) => {
+            let elapsed_ms = started.elapsed().as_millis() as u64;
+            env.reporter.report(ProgressEvent::StepFinished {
+                step_id: step.id.clone(),
+                outcome: record.outcome,
+                detail: record.detail.clone(),
+                elapsed_ms,
+            });
+            let mut journal = env.journal.lock().unwrap_or_else(|p| p.into_inner());
+            journal.steps.insert(step.id.clone(), record);
+            env.store.save(&journal).map_err(EngineError::from)
+        }
+        Err(error) => {
+            env.reporter.report(ProgressEvent::StepFailed {
+                step_id: step.id.clone(),
+                code: error.code(),
+                message: error.to_string(),
+                remedy: error.remedy(),
+            });
+            Err(error)
+        }
+    };
+    (step.id.clone(), result)
 }
 
 /// Runs one step, turning every response it gets into a `Request` progress event.

@@ -115,25 +115,18 @@ async fn find_identities<P: AzurePort>(port: &P, setup: &Setup) -> Result<Vec<Ob
     let mut found = vec![];
     match &setup.identity {
         IdentitySpec::AppRegistration { name, .. } => {
-            for n in 0..MAX_SIBLINGS {
-                let display = if n == 0 { name.clone() } else { format!("{name}-{}", n + 1) };
-                match port.find_app(Some(&display), None).await.map_err(az)? {
-                    Some(app) => found.push(app_identity(port, app).await?),
-                    None if n > 0 => break,
-                    None => {}
-                }
-            }
+            let apps = find_siblings(name, |display| async move { port.find_app(Some(&display), None).await })
+                .await
+                .map_err(az)?;
+            found = try_join_all(apps.into_iter().map(|app| app_identity(port, app))).await?;
         }
         IdentitySpec::ManagedIdentity { name, subscription, resource_group, .. } => {
-            for n in 0..MAX_SIBLINGS {
-                let display = if n == 0 { name.clone() } else { format!("{name}-{}", n + 1) };
-                let id = managed_identity_resource_id(*subscription, resource_group, &display);
-                match port.find_managed_identity(&id).await.map_err(az)? {
-                    Some(mi) => found.push(mi_identity(port, mi).await?),
-                    None if n > 0 => break,
-                    None => {}
-                }
-            }
+            let identities = find_siblings(name, |display| async move {
+                port.find_managed_identity(&managed_identity_resource_id(*subscription, resource_group, &display)).await
+            })
+            .await
+            .map_err(az)?;
+            found = try_join_all(identities.into_iter().map(|mi| mi_identity(port, mi))).await?;
         }
         IdentitySpec::Existing { client_id, resource_id, name } => {
             if let Some(resource_id) = resource_id {
@@ -147,6 +140,28 @@ async fn find_identities<P: AzurePort>(port: &P, setup: &Setup) -> Result<Vec<Ob
             {
                 found.push(mi_identity(port, mi).await?);
             }
+        }
+    }
+    Ok(found)
+}
+
+/// Finds the identity named `name` and its `-2`, `-3`, ... siblings, up to the first sibling
+/// that does not exist. The identity and its first sibling are looked up side by side (a
+/// setup rarely has more), the rest one by one.
+async fn find_siblings<T, F, Fut>(name: &str, find: F) -> Result<Vec<T>, keyless_azure::AzureError>
+where
+    F: Fn(String) -> Fut,
+    Fut: Future<Output = Result<Option<T>, keyless_azure::AzureError>>,
+{
+    let sibling = |n: usize| if n == 0 { name.to_string() } else { format!("{name}-{}", n + 1) };
+    let (first, second) = futures::join!(find(sibling(0)), find(sibling(1)));
+    let mut found: Vec<T> = first?.into_iter().collect();
+    let Some(second) = second? else { return Ok(found) };
+    found.push(second);
+    for n in 2..MAX_SIBLINGS {
+        match find(sibling(n)).await? {
+            Some(identity) => found.push(identity),
+            None => break,
         }
     }
     Ok(found)

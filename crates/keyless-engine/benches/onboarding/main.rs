@@ -12,7 +12,8 @@
 mod bound;
 
 use std::{
-    sync::Arc,
+    collections::BTreeMap,
+    sync::{Arc, Mutex},
     time::{Duration, Instant},
 };
 
@@ -29,7 +30,10 @@ use keyless_emulator::{
     },
     throttle::{ThrottleLimits, rate_limit_bound},
 };
-use keyless_engine::{journal::JournalStore, progress::SilentReporter};
+use keyless_engine::{
+    journal::JournalStore,
+    progress::{ProgressEvent, Reporter},
+};
 use keyless_usecases::{
     AlreadyConfirmed, Cloud, Connected, Method, RunSettings, SignInEnvironment, SignInPrompts, SignInRequest, connect,
     runs::apply_setup,
@@ -137,6 +141,53 @@ async fn start(sending: Sending) -> (RunningEmulator, Connected) {
     (em, connected)
 }
 
+/// When each step of a run started and finished, to show where the time goes.
+#[derive(Debug)]
+struct Timeline {
+    origin: Instant,
+    steps: Mutex<BTreeMap<String, (Duration, Duration)>>,
+}
+
+impl Reporter for Timeline {
+    fn report(&self, event: ProgressEvent) {
+        let now = self.origin.elapsed();
+        let mut steps = self.steps.lock().unwrap_or_else(|p| p.into_inner());
+        match event {
+            ProgressEvent::StepStarted { step_id, .. } => {
+                steps.insert(step_id, (now, now));
+            }
+            ProgressEvent::StepFinished { step_id, .. } => {
+                if let Some(times) = steps.get_mut(&step_id) {
+                    times.1 = now;
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+impl Timeline {
+    /// Per kind of step (`identity`, `member`, `connection`, `fic`, ...): how many, when the
+    /// first started and when the last finished.
+    fn phases(&self) -> Vec<String> {
+        let steps = self.steps.lock().unwrap_or_else(|p| p.into_inner());
+        let mut kinds: BTreeMap<&str, (usize, Duration, Duration)> = BTreeMap::new();
+        for (id, (start, end)) in steps.iter() {
+            let kind = id.split('/').next().unwrap_or_default();
+            let entry = kinds.entry(kind).or_insert((0, *start, *end));
+            *entry = (entry.0 + 1, entry.1.min(*start), entry.2.max(*end));
+        }
+        let mut phases: Vec<(Duration, String)> = kinds
+            .into_iter()
+            .map(|(kind, (count, start, end))| {
+                (start, format!("{kind} x{count} {:.2}-{:.2} s", start.as_secs_f64(), end.as_secs_f64()))
+            })
+            .collect();
+        phases.sort();
+        phases.into_iter().map(|(_, text)| text).collect()
+    }
+}
+
 /// What one measured run did.
 #[derive(Debug, Clone)]
 struct Measured {
@@ -146,6 +197,7 @@ struct Measured {
     rate_bound: Duration,
     requests: Vec<ServedRequest>,
     verified: usize,
+    phases: Vec<String>,
 }
 
 impl Measured {
@@ -181,9 +233,9 @@ async fn run(setup: &Setup, sending: Sending) -> Measured {
     let settings = RunSettings { store: JournalStore::new(dir.path()), consistency: consistency(), cancel: None };
     let before = em.requests().len();
     let started = Instant::now();
-    let outcome = apply_setup(&connected, &settings, setup, &SilentReporter, &AlreadyConfirmed)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    let timeline = Timeline { origin: started, steps: Mutex::default() };
+    let outcome =
+        apply_setup(&connected, &settings, setup, &timeline, &AlreadyConfirmed).await.unwrap_or_else(|e| panic!("{e}"));
     let wall = started.elapsed();
     if let Some(stopped) = &outcome.stopped {
         panic!("the onboarding stopped: {stopped}");
@@ -204,7 +256,7 @@ async fn run(setup: &Setup, sending: Sending) -> Measured {
     assert_eq!(bound.identities.len(), 2, "the cap makes Keyless add a second identity");
     let rate_bound = if sending == Sending::Throttled { rate_bound(&requests) } else { Duration::ZERO };
     em.shutdown().await;
-    Measured { wall, bound, rate_bound, requests, verified }
+    Measured { wall, bound, rate_bound, requests, verified, phases: timeline.phases() }
 }
 
 fn rate_bound(requests: &[ServedRequest]) -> Duration {
@@ -271,5 +323,10 @@ fn main() {
     }
     if let Some(longest) = concurrent.bound.longest() {
         println!("longest chain: {}", longest.name);
+    }
+    println!();
+    println!("where the time goes (steps of each kind: first start - last finish, from the start of planning):");
+    for (name, measured) in [("concurrent", &concurrent), ("documented throttles", &throttled)] {
+        println!("  {name}: {}", measured.phases.join("; "));
     }
 }

@@ -1,6 +1,7 @@
 //! The Azure DevOps half of the port: reading memberships and connections, and the small
 //! conversions between Azure DevOps and Keyless terms.
 
+use futures::future::{join_all, try_join_all};
 use keyless_azure::{
     AzureError,
     devops::{DevOpsClient, EndpointFilter, GroupType, LicenseType, ServiceEndpoint},
@@ -51,58 +52,62 @@ pub(super) fn connection_info(endpoint: &ServiceEndpoint) -> ConnectionInfo {
     }
 }
 
-/// Every connection of the organization visible through `projects`, once each.
+/// Every connection of the organization visible through `projects`, once each. The projects'
+/// lists are read side by side, then the pipeline permissions of each connection found.
 pub(super) async fn connections(
     devops: &DevOpsClient,
     projects: &[ObservedProject],
 ) -> Result<Vec<ObservedConnection>, AzureError> {
-    let mut seen = std::collections::BTreeMap::new();
     let filter = EndpointFilter { include_details: true, include_failed: true, ..EndpointFilter::default() };
-    for project in projects {
-        for endpoint in devops.list_endpoints(&project.id.to_string(), &filter).await? {
+    let listed = try_join_all(projects.iter().map(|project| {
+        let filter = &filter;
+        async move { Ok::<_, AzureError>((project, devops.list_endpoints(&project.id.to_string(), filter).await?)) }
+    }))
+    .await?;
+    // First listing project wins, as when the projects were read one after another.
+    let mut found: std::collections::BTreeMap<Guid, (&ObservedProject, ServiceEndpoint)> = Default::default();
+    for (project, endpoints) in listed {
+        for endpoint in endpoints {
             let Some(id) = endpoint.id else { continue };
-            if seen.contains_key(&id) {
-                continue;
-            }
-            let permissions = match endpoint.service_endpoint_project_references.first() {
-                Some(owner) => devops.pipeline_permissions(&owner.project_reference.id.to_string(), id).await.ok(),
-                None => None,
-            };
-            let info = connection_info(&endpoint);
-            let project_names: Vec<String> = endpoint
-                .service_endpoint_project_references
-                .iter()
-                .map(|r| {
-                    r.project_reference
-                        .name
-                        .clone()
-                        .or_else(|| projects.iter().find(|p| p.id == r.project_reference.id).map(|p| p.name.clone()))
-                        .unwrap_or_default()
-                })
-                .collect();
-            seen.insert(
-                id,
-                ObservedConnection {
-                    id,
-                    name: endpoint.name.clone(),
-                    project: project_names.first().cloned().unwrap_or_else(|| project.name.clone()),
-                    projects: project_names,
-                    endpoint_type: endpoint.kind.clone(),
-                    scheme: endpoint.authorization.scheme.clone(),
-                    client_id: info.client_id,
-                    issuer: info.issuer,
-                    subject: info.subject,
-                    is_ready: info.is_ready,
-                    is_draft: info.is_draft,
-                    all_pipelines: permissions.as_ref().is_some_and(|p| p.all_pipelines_authorized()),
-                    authorized_pipelines: permissions
-                        .map(|p| p.pipelines.iter().filter(|x| x.authorized).map(|x| x.id).collect())
-                        .unwrap_or_default(),
-                },
-            );
+            found.entry(id).or_insert((project, endpoint));
         }
     }
-    Ok(seen.into_values().collect())
+    let read = found.into_iter().map(|(id, (project, endpoint))| async move {
+        let permissions = match endpoint.service_endpoint_project_references.first() {
+            Some(owner) => devops.pipeline_permissions(&owner.project_reference.id.to_string(), id).await.ok(),
+            None => None,
+        };
+        let info = connection_info(&endpoint);
+        let project_names: Vec<String> = endpoint
+            .service_endpoint_project_references
+            .iter()
+            .map(|r| {
+                r.project_reference
+                    .name
+                    .clone()
+                    .or_else(|| projects.iter().find(|p| p.id == r.project_reference.id).map(|p| p.name.clone()))
+                    .unwrap_or_default()
+            })
+            .collect();
+        ObservedConnection {
+            id,
+            name: endpoint.name.clone(),
+            project: project_names.first().cloned().unwrap_or_else(|| project.name.clone()),
+            projects: project_names,
+            endpoint_type: endpoint.kind.clone(),
+            scheme: endpoint.authorization.scheme.clone(),
+            client_id: info.client_id,
+            issuer: info.issuer,
+            subject: info.subject,
+            is_ready: info.is_ready,
+            is_draft: info.is_draft,
+            all_pipelines: permissions.as_ref().is_some_and(|p| p.all_pipelines_authorized()),
+            authorized_pipelines: permissions
+                .map(|p| p.pipelines.iter().filter(|x| x.authorized).map(|x| x.id).collect())
+                .unwrap_or_default(),
+        }
+    });
+    Ok(join_all(read).await)
 }
 
 /// The identity's entitlement and project groups in the organization, if it is a member.
@@ -118,10 +123,13 @@ pub(super) async fn find_membership(
     let containers = devops.groups_of(&member.descriptor).await?;
     let mut project_groups = std::collections::BTreeMap::new();
     if !containers.is_empty() {
-        for project in projects {
-            let names: Vec<String> = devops
-                .project_groups(project.id)
-                .await?
+        let read =
+            try_join_all(projects.iter().map(|project| async move {
+                Ok::<_, AzureError>((project, devops.project_groups(project.id).await?))
+            }))
+            .await?;
+        for (project, groups) in read {
+            let names: Vec<String> = groups
                 .into_iter()
                 .filter(|g| containers.contains(&g.descriptor))
                 .filter_map(|g| g.display_name)

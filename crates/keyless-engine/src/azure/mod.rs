@@ -290,16 +290,17 @@ impl AzurePort for AzureClients {
 
     async fn projects(&self, org: &OrgName) -> Result<Vec<ObservedProject>, AzureError> {
         let devops = self.client.devops(org).await?;
-        let mut projects = vec![];
-        for project in devops.projects().await? {
+        // Each project's pipelines are read side by side: they depend only on the project list.
+        let devops = &devops;
+        futures::future::try_join_all(devops.projects().await?.into_iter().map(|project| async move {
             let pipelines = devops.pipelines(&project.id.to_string()).await?;
-            projects.push(ObservedProject {
+            Ok::<_, AzureError>(ObservedProject {
                 id: project.id,
                 name: project.name,
                 pipelines: pipelines.into_iter().map(|p| ObservedPipeline { id: p.id, name: p.name }).collect(),
-            });
-        }
-        Ok(projects)
+            })
+        }))
+        .await
     }
 
     async fn find_membership(

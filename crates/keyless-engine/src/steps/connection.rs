@@ -90,7 +90,14 @@ async fn find_by_name<P: AzurePort>(
     client_id: Guid,
 ) -> Result<Option<ConnectionInfo>, keyless_azure::AzureError> {
     let organization: &OrgName = &spec.organization;
-    let projects = env.observed.organizations.get(organization).map(|o| o.projects.clone()).unwrap_or_default();
+    // The connection lives in (and is listed by) its own project; listing the organization's
+    // other projects would only find connections this one cannot be.
+    let projects: Vec<_> = env
+        .observed
+        .organizations
+        .get(organization)
+        .map(|o| o.projects.iter().filter(|p| p.name.eq_ignore_ascii_case(&spec.project)).cloned().collect())
+        .unwrap_or_default();
     let all = env.port.connections(organization, &projects).await?;
     let same = all.into_iter().find(|c| {
         c.name.eq_ignore_ascii_case(&spec.name)

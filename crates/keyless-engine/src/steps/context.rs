@@ -76,9 +76,22 @@ pub(crate) struct StepEnv<'a, P> {
     pub context: Mutex<RunContext>,
     pub journal: &'a Mutex<RunJournal>,
     pub store: &'a JournalStore,
+    /// One lock per identity slot, held around each federated credential write: a managed
+    /// identity answers a second write in flight with 409, and an app registration's
+    /// credentials are one list that concurrent writes would race on.
+    pub credential_writes: BTreeMap<usize, tokio::sync::Mutex<()>>,
 }
 
 impl<P> StepEnv<'_, P> {
+    /// Waits until no other credential write to identity `slot` is in flight; the write
+    /// happens while the guard lives.
+    pub async fn credential_write_turn(&self, slot: usize) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+        match self.credential_writes.get(&slot) {
+            Some(lock) => Some(lock.lock().await),
+            None => None,
+        }
+    }
+
     pub fn slot(&self, slot: usize) -> SlotState {
         self.context.lock().map(|c| c.slots.get(&slot).cloned().unwrap_or_default()).unwrap_or_default()
     }
@@ -134,6 +147,11 @@ impl ReplicationObserver for StepWaitReporter<'_> {
             wait_ms: wait.next_retry_in.as_millis() as u64,
         });
     }
+}
+
+/// A credential write lock for each identity slot of the plan.
+pub(crate) fn credential_locks(plan: &Plan) -> BTreeMap<usize, tokio::sync::Mutex<()>> {
+    plan.identities.iter().map(|identity| (identity.slot, tokio::sync::Mutex::new(()))).collect()
 }
 
 /// The slots as the plan and the observed state know them before any step runs.

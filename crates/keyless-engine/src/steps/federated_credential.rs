@@ -1,6 +1,7 @@
 //! The federated credential step: writes the credential that trusts the connection's issuer
 //! and subject (read back from Azure DevOps, never invented) on the identity, or hands it off
-//! to the identity's owner. Credential writes are upserts by name, so repeating one is safe.
+//! to the identity's owner. Credential writes are upserts by name, so repeating one is safe;
+//! writes to one identity take turns (`StepEnv::credential_write_turn`).
 
 use keyless_azure::AzureError;
 use keyless_core::{
@@ -99,6 +100,9 @@ pub(super) async fn run<P: AzurePort>(
         });
     }
     env.intend(step, IntentKind::FederatedCredential, &name)?;
+    // Only the write waits for the identity's other credential writes; the read above does
+    // not, so the writes to one identity follow each other with nothing in between.
+    let _turn = env.credential_write_turn(slot).await;
     // An upsert whose answer was lost is looked for before it is sent again; found, it is
     // the one this step just wrote.
     let result = create_confirmed(

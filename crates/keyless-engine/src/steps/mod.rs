@@ -22,7 +22,7 @@ use keyless_core::{
 };
 
 pub use context::ApplyOptions;
-pub(crate) use context::{StepEnv, initial_context};
+pub(crate) use context::{StepEnv, credential_locks, initial_context};
 
 use crate::{
     error::EngineError,
