@@ -29,10 +29,12 @@ pub fn managed_identity_resource_id(subscription: Guid, resource_group: &str, na
 pub async fn observe<P: AzurePort>(port: &P, setup: &Setup) -> Result<Observed, EngineError> {
     let step = "read current state";
     let az = |e| EngineError::azure(step, e);
-    let (tenant_id, can_register_apps) = port.signed_in_tenant().await.map_err(az)?;
+    // The tenant and the identities are read side by side: neither needs the other.
+    let (tenant, identities) = futures::join!(port.signed_in_tenant(), find_identities(port, setup));
+    let (tenant_id, can_register_apps) = tenant.map_err(az)?;
     let mut observed = Observed { tenant_id, can_register_apps, ..Observed::default() };
 
-    for identity in find_identities(port, setup).await? {
+    for identity in identities? {
         observed.identities.insert(identity.display_name.clone(), identity);
     }
     let principals: Vec<Guid> = observed.identities.values().filter_map(|i| i.principal_id).collect();
@@ -47,14 +49,16 @@ pub async fn observe<P: AzurePort>(port: &P, setup: &Setup) -> Result<Observed, 
     let read_org = |org: OrgName| {
         let principals = principals.clone();
         async move {
-            let info = match port.organization(&org).await {
+            // The organization and its projects are read side by side; the projects' answer
+            // counts only once the organization is known to be readable.
+            let (info, projects) = futures::join!(port.organization(&org), port.projects(&org));
+            let info = match info {
                 Ok(info) => info,
                 // An organization that cannot be read is left out; the planner explains it.
                 Err(e) if matches!(e.code(), keyless_azure::ErrorCode::NotFound) => return Ok(None),
                 Err(e) => return Err(EngineError::azure(format!("read organization {org}"), e)),
             };
-            let projects =
-                port.projects(&org).await.map_err(|e| EngineError::azure(format!("list projects of {org}"), e))?;
+            let projects = projects.map_err(|e| EngineError::azure(format!("list projects of {org}"), e))?;
             let mut memberships = BTreeMap::new();
             for principal in principals {
                 if let Some(m) = port
@@ -75,28 +79,36 @@ pub async fn observe<P: AzurePort>(port: &P, setup: &Setup) -> Result<Observed, 
             )))
         }
     };
-    for (name, org) in try_join_all(orgs.into_iter().map(read_org)).await?.into_iter().flatten() {
-        observed.organizations.insert(name, org);
-    }
-
-    for connection in &setup.connections {
-        let ConnectionKind::AzureRm { scope, .. } = &connection.kind else { continue };
-        let path = scope.arm_path();
-        for principal in &principals {
-            let found = port.list_role_assignments(&path, *principal).await.map_err(az)?;
-            for assignment in found {
-                if !observed.role_assignments.contains(&assignment) {
-                    observed.role_assignments.push(assignment);
+    // Role assignments and subscription names need nothing the organizations answer, so
+    // they are read beside them.
+    let read_azure = async {
+        let mut role_assignments = vec![];
+        let mut subscription_names = BTreeMap::new();
+        for connection in &setup.connections {
+            let ConnectionKind::AzureRm { scope, .. } = &connection.kind else { continue };
+            let path = scope.arm_path();
+            for principal in &principals {
+                let found = port.list_role_assignments(&path, *principal).await.map_err(az)?;
+                for assignment in found {
+                    if !role_assignments.contains(&assignment) {
+                        role_assignments.push(assignment);
+                    }
                 }
             }
+            if let Some(subscription) = scope_subscription(scope)
+                && let std::collections::btree_map::Entry::Vacant(slot) = subscription_names.entry(subscription)
+                && let Some(name) = port.subscription_name(subscription).await.map_err(az)?
+            {
+                slot.insert(name);
+            }
         }
-        if let Some(subscription) = scope_subscription(scope)
-            && let std::collections::btree_map::Entry::Vacant(slot) = observed.subscription_names.entry(subscription)
-            && let Some(name) = port.subscription_name(subscription).await.map_err(az)?
-        {
-            slot.insert(name);
-        }
+        Ok::<_, EngineError>((role_assignments, subscription_names))
+    };
+    let (organizations, azure) = futures::join!(try_join_all(orgs.into_iter().map(read_org)), read_azure);
+    for (name, org) in organizations?.into_iter().flatten() {
+        observed.organizations.insert(name, org);
     }
+    (observed.role_assignments, observed.subscription_names) = azure?;
     Ok(observed)
 }
 
