@@ -1,18 +1,11 @@
 // The app shell: header, step rail, the current step's panel, the footer with Back and the primary action, and the live region.
-import { type ReactElement, useEffect, useMemo, useReducer, useRef } from "react";
+import { type ComponentType, lazy, Suspense, useEffect, useMemo, useReducer, useRef } from "react";
 
 import { DemoBanner, Header } from "./components/Header";
 import { ErrorPanel } from "./components/ErrorPanel";
 import { Loading } from "./components/Loading";
 import { StepRail } from "./components/StepRail";
-import { FindingsScreen } from "./diagnose/FindingsScreen";
-import { FixScreen } from "./diagnose/FixScreen";
-import { ScopeScreen } from "./diagnose/ScopeScreen";
 import type { Backend } from "./ipc/backend";
-import { InventoryScreen } from "./migrate/InventoryScreen";
-import { MigrationApplyScreen } from "./migrate/MigrationApplyScreen";
-import { MigrationReportScreen } from "./migrate/MigrationReportScreen";
-import { PlanScreen } from "./migrate/PlanScreen";
 import { AccessStep } from "./steps/AccessStep";
 import { ApplyStep } from "./steps/ApplyStep";
 import { ConnectionsStep } from "./steps/ConnectionsStep";
@@ -31,7 +24,19 @@ import { initialState, reduce } from "./wizard/state";
 
 const PANEL_TITLE_ID = "panel-title";
 
-const SCREENS: Record<StepId, (props: StepProps) => ReactElement | null> = {
+// The Migrate and Diagnose paths load their code when first opened: a user who only sets up a connection never
+// parses or compiles it, which keeps the window's memory near an empty window's.
+const loadMigrateScreens = () => import("./migrate/screens");
+const loadDiagnoseScreens = () => import("./diagnose/screens");
+const InventoryScreen = lazy(() => loadMigrateScreens().then((screens) => ({ default: screens.InventoryScreen })));
+const PlanScreen = lazy(() => loadMigrateScreens().then((screens) => ({ default: screens.PlanScreen })));
+const MigrationApplyScreen = lazy(() => loadMigrateScreens().then((screens) => ({ default: screens.MigrationApplyScreen })));
+const MigrationReportScreen = lazy(() => loadMigrateScreens().then((screens) => ({ default: screens.MigrationReportScreen })));
+const ScopeScreen = lazy(() => loadDiagnoseScreens().then((screens) => ({ default: screens.ScopeScreen })));
+const FindingsScreen = lazy(() => loadDiagnoseScreens().then((screens) => ({ default: screens.FindingsScreen })));
+const FixScreen = lazy(() => loadDiagnoseScreens().then((screens) => ({ default: screens.FixScreen })));
+
+const SCREENS: Record<StepId, ComponentType<StepProps>> = {
   welcome: WelcomeStep,
   signIn: SignInStep,
   organizations: OrganizationsStep,
@@ -145,7 +150,9 @@ export function App({ backend }: { backend: Backend }) {
               <Loading what="Checking which cloud and account this session uses…" />
             </>
           ) : (
-            <Screen wizard={state} dispatch={dispatch} commands={commands} titleId={PANEL_TITLE_ID} />
+            <Suspense fallback={<Loading what={`Opening ${titleOf(state.step)}…`} />}>
+              <Screen wizard={state} dispatch={dispatch} commands={commands} titleId={PANEL_TITLE_ID} />
+            </Suspense>
           )}
         </main>
       </div>

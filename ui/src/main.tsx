@@ -4,8 +4,6 @@ import { createRoot } from "react-dom/client";
 
 import { App } from "./App";
 import type { Backend } from "./ipc/backend";
-import { HttpBackend, servedByBridge } from "./ipc/http";
-import { MemoryBackend, scenarioFromQuery } from "./ipc/memory";
 import { runningInTauri, tauriBackend } from "./ipc/tauri";
 import "./styles.css";
 import "./content.css";
@@ -14,10 +12,13 @@ import "./runs.css";
 import "./inventory.css";
 import "./migrate.css";
 
+// Only the backend in use is loaded: the Keyless window never parses the HTTP client or the in-memory demo world.
 async function chooseBackend(): Promise<Backend> {
   if (runningInTauri() || "__TAURI_INTERNALS__" in window) return tauriBackend;
   const origin = `${window.location.origin}/`;
+  const { HttpBackend, servedByBridge } = await import("./ipc/http");
   if (await servedByBridge(origin)) return new HttpBackend(origin);
+  const { MemoryBackend, scenarioFromQuery } = await import("./ipc/memory");
   return new MemoryBackend(scenarioFromQuery(window.location.search));
 }
 
