@@ -46,33 +46,46 @@ pub async fn observe<P: AzurePort>(port: &P, setup: &Setup) -> Result<Observed, 
             orgs.insert(target.clone());
         }
     }
+    // The projects the setup names, per organization: read by name beside the project list.
+    let mut likely_projects: BTreeMap<OrgName, BTreeSet<String>> = BTreeMap::new();
+    for organization in &setup.organizations {
+        let names = likely_projects.entry(organization.name.clone()).or_default();
+        names.extend(organization.projects.iter().map(|p| p.name.clone()));
+    }
+    for connection in &setup.connections {
+        let names = likely_projects.entry(connection.organization.clone()).or_default();
+        names.insert(connection.project.clone());
+        names.extend(connection.share_with.iter().cloned());
+    }
     let read_org = |org: OrgName| {
         let principals = principals.clone();
+        let likely: Vec<String> = likely_projects.get(&org).into_iter().flatten().cloned().collect();
         async move {
-            // The organization and its projects are read side by side; the projects' answer
-            // counts only once the organization is known to be readable.
-            let (info, projects) = futures::join!(port.organization(&org), port.projects(&org));
+            // The organization, its projects and their connections are read side by side; the
+            // rest counts only once the organization is known to be readable.
+            let (info, contents) =
+                futures::join!(port.organization(&org), port.projects_and_connections(&org, &likely));
             let info = match info {
                 Ok(info) => info,
                 // An organization that cannot be read is left out; the planner explains it.
                 Err(e) if matches!(e.code(), keyless_azure::ErrorCode::NotFound) => return Ok(None),
                 Err(e) => return Err(EngineError::azure(format!("read organization {org}"), e)),
             };
-            let projects = projects.map_err(|e| EngineError::azure(format!("list projects of {org}"), e))?;
-            let mut memberships = BTreeMap::new();
-            for principal in principals {
-                if let Some(m) = port
-                    .find_membership(&org, principal, &projects)
-                    .await
-                    .map_err(|e| EngineError::azure(format!("read members of {org}"), e))?
-                {
-                    memberships.insert(principal, m);
+            let (projects, connections) = contents
+                .map_err(|e| EngineError::azure(format!("list projects and service connections of {org}"), e))?;
+            // The memberships of each principal are read side by side.
+            let memberships = try_join_all(principals.iter().map(|principal| {
+                let (org, projects) = (&org, &projects);
+                async move {
+                    let found = port
+                        .find_membership(org, *principal, projects)
+                        .await
+                        .map_err(|e| EngineError::azure(format!("read members of {org}"), e))?;
+                    Ok::<_, EngineError>(found.map(|m| (*principal, m)))
                 }
-            }
-            let connections = port
-                .connections(&org, &projects)
-                .await
-                .map_err(|e| EngineError::azure(format!("list service connections of {org}"), e))?;
+            }))
+            .await?;
+            let memberships: BTreeMap<_, _> = memberships.into_iter().flatten().collect();
             Ok::<_, EngineError>(Some((
                 org,
                 ObservedOrganization { id: info.id, tenant_id: info.tenant_id, projects, memberships, connections },

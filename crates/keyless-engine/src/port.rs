@@ -135,6 +135,19 @@ pub trait AzurePort: Send + Sync {
 
     async fn organization(&self, org: &OrgName) -> Result<OrganizationInfo, AzureError>;
     async fn projects(&self, org: &OrgName) -> Result<Vec<ObservedProject>, AzureError>;
+    /// The organization's projects and its connections: the same answer as `projects` then
+    /// `connections`. `likely_projects` names projects expected to exist, which an
+    /// implementation may read by name beside the project list to save a round trip.
+    async fn projects_and_connections(
+        &self,
+        org: &OrgName,
+        likely_projects: &[String],
+    ) -> Result<(Vec<ObservedProject>, Vec<ObservedConnection>), AzureError> {
+        let _ = likely_projects;
+        let projects = self.projects(org).await?;
+        let connections = self.connections(org, &projects).await?;
+        Ok((projects, connections))
+    }
     async fn find_membership(
         &self,
         org: &OrgName,

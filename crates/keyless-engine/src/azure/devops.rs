@@ -4,12 +4,12 @@
 use futures::future::{join_all, try_join_all};
 use keyless_azure::{
     AzureError,
-    devops::{DevOpsClient, EndpointFilter, GroupType, LicenseType, ServiceEndpoint},
+    devops::{DevOpsClient, EndpointFilter, GroupType, LicenseType, Pipeline, ServiceEndpoint},
 };
 use keyless_core::{
     Guid,
     names::OrgName,
-    observed::{ObservedConnection, ObservedMembership, ObservedProject},
+    observed::{ObservedConnection, ObservedMembership, ObservedPipeline, ObservedProject},
     setup::{AccessLevel, ProjectGroup},
 };
 
@@ -52,19 +52,87 @@ pub(super) fn connection_info(endpoint: &ServiceEndpoint) -> ConnectionInfo {
     }
 }
 
+fn endpoint_filter() -> EndpointFilter {
+    EndpointFilter { include_details: true, include_failed: true, ..EndpointFilter::default() }
+}
+
 /// Every connection of the organization visible through `projects`, once each. The projects'
 /// lists are read side by side, then the pipeline permissions of each connection found.
 pub(super) async fn connections(
     devops: &DevOpsClient,
     projects: &[ObservedProject],
 ) -> Result<Vec<ObservedConnection>, AzureError> {
-    let filter = EndpointFilter { include_details: true, include_failed: true, ..EndpointFilter::default() };
+    let filter = endpoint_filter();
     let listed = try_join_all(projects.iter().map(|project| {
         let filter = &filter;
         async move { Ok::<_, AzureError>((project, devops.list_endpoints(&project.id.to_string(), filter).await?)) }
     }))
     .await?;
-    // First listing project wins, as when the projects were read one after another.
+    describe_connections(devops, projects, listed).await
+}
+
+/// One project's pipelines and connection list, read side by side.
+struct ProjectContents {
+    pipelines: Vec<Pipeline>,
+    endpoints: Vec<ServiceEndpoint>,
+}
+
+async fn project_contents(devops: &DevOpsClient, project: &str) -> Result<ProjectContents, AzureError> {
+    let filter = endpoint_filter();
+    let (pipelines, endpoints) =
+        futures::try_join!(devops.pipelines(project), devops.list_endpoints(project, &filter))?;
+    Ok(ProjectContents { pipelines, endpoints })
+}
+
+/// The organization's projects with their pipelines, and its connections: the same answer as
+/// listing the projects and then reading each, in fewer round trips. Azure DevOps accepts a
+/// project's name where its id goes, so the projects in `likely_projects` are read by name
+/// beside the project list; the listed projects not read that way (not named, or whose read by
+/// name failed) are read by id after it.
+pub(super) async fn projects_and_connections(
+    devops: &DevOpsClient,
+    likely_projects: &[String],
+) -> Result<(Vec<ObservedProject>, Vec<ObservedConnection>), AzureError> {
+    let by_name =
+        join_all(likely_projects.iter().map(|name| async move { (name, project_contents(devops, name).await) }));
+    let (listed, by_name) = futures::join!(devops.projects(), by_name);
+    let listed = listed?;
+    let mut by_name: Vec<(&String, ProjectContents)> =
+        by_name.into_iter().filter_map(|(name, read)| Some((name, read.ok()?))).collect();
+    let mut early = Vec::with_capacity(listed.len());
+    for project in &listed {
+        let found = by_name.iter().position(|(name, _)| name.eq_ignore_ascii_case(&project.name));
+        early.push(found.map(|i| by_name.swap_remove(i).1));
+    }
+    let contents = try_join_all(listed.iter().zip(early).map(|(project, early)| async move {
+        match early {
+            Some(contents) => Ok(contents),
+            None => project_contents(devops, &project.id.to_string()).await,
+        }
+    }))
+    .await?;
+    let mut projects = Vec::with_capacity(listed.len());
+    let mut endpoints = Vec::with_capacity(listed.len());
+    for (project, contents) in listed.into_iter().zip(contents) {
+        projects.push(ObservedProject {
+            id: project.id,
+            name: project.name,
+            pipelines: contents.pipelines.into_iter().map(|p| ObservedPipeline { id: p.id, name: p.name }).collect(),
+        });
+        endpoints.push(contents.endpoints);
+    }
+    let listed = projects.iter().zip(endpoints).collect();
+    let connections = describe_connections(devops, &projects, listed).await?;
+    Ok((projects, connections))
+}
+
+/// Turns each project's connection list into the organization's connections, once each (the
+/// first listing project wins), with the pipeline permissions of each read side by side.
+async fn describe_connections(
+    devops: &DevOpsClient,
+    projects: &[ObservedProject],
+    listed: Vec<(&ObservedProject, Vec<ServiceEndpoint>)>,
+) -> Result<Vec<ObservedConnection>, AzureError> {
     let mut found: std::collections::BTreeMap<Guid, (&ObservedProject, ServiceEndpoint)> = Default::default();
     for (project, endpoints) in listed {
         for endpoint in endpoints {

@@ -46,7 +46,7 @@ async fn find_endpoint(devops: &DevOpsClient, project: &str, id: Guid) -> Result
 
 impl MigrationPort for AzureClients {
     async fn read_endpoint(&self, org: &OrgName, project: &str, id: Guid) -> Result<Option<EndpointState>, AzureError> {
-        let devops = self.client.devops(org).await?;
+        let devops = self.devops(org).await?;
         Ok(find_endpoint(&devops, project, id).await?.as_ref().map(endpoint_state))
     }
 
@@ -57,7 +57,7 @@ impl MigrationPort for AzureClients {
         id: Guid,
         scheme: &str,
     ) -> Result<EndpointState, AzureError> {
-        let devops = self.client.devops(org).await?;
+        let devops = self.devops(org).await?;
         let endpoint = find_endpoint(&devops, project, id).await?.ok_or_else(|| missing_connection(org, id))?;
         Ok(endpoint_state(&devops.convert_endpoint_scheme(&endpoint, scheme).await?))
     }
@@ -69,7 +69,7 @@ impl MigrationPort for AzureClients {
         id: Guid,
         issuer: ConnectionIssuer,
     ) -> Result<EndpointState, AzureError> {
-        let devops = self.client.devops(org).await?;
+        let devops = self.devops(org).await?;
         let endpoint = find_endpoint(&devops, project, id).await?.ok_or_else(|| missing_connection(org, id))?;
         let issuer = match issuer {
             ConnectionIssuer::Entra => IssuerType::EntraId,

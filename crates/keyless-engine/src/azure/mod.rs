@@ -18,6 +18,13 @@ use keyless_core::{
     setup::{AccessLevel, AzureScope, ConnectionKind, ProjectGroup},
 };
 
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+};
+
+use keyless_azure::devops::DevOpsClient;
+
 use crate::port::*;
 
 mod devops;
@@ -30,12 +37,25 @@ pub struct AzureClients {
     client: AzureClient,
     tenant: Guid,
     user_id: Option<Guid>,
+    /// One gate per organization around its client: reads of one organization that start
+    /// side by side share one discovery of its tenant instead of each making its own.
+    discovery_gates: Arc<Mutex<HashMap<OrgName, Arc<tokio::sync::Mutex<()>>>>>,
 }
 
 impl AzureClients {
     /// `tenant` is where identities live and are created (the signed-in tenant).
     pub fn new(client: AzureClient, tenant: Guid, user_id: Option<Guid>) -> Self {
-        AzureClients { client, tenant, user_id }
+        AzureClients { client, tenant, user_id, discovery_gates: Arc::default() }
+    }
+
+    /// The organization's Azure DevOps client. The first use discovers the organization's
+    /// tenant (one request); uses that start while it is under way wait for it and reuse it.
+    async fn devops(&self, org: &OrgName) -> Result<DevOpsClient, AzureError> {
+        let gate = self.discovery_gates.lock().ok().map(|mut gates| gates.entry(org.clone()).or_default().clone());
+        // A poisoned map only costs the sharing, not the answer.
+        let Some(gate) = gate else { return self.client.devops(org).await };
+        let _turn = gate.lock().await;
+        self.client.devops(org).await
     }
 
     fn graph(&self) -> keyless_azure::graph::GraphClient {
@@ -280,7 +300,7 @@ impl AzurePort for AzureClients {
     }
 
     async fn organization(&self, org: &OrgName) -> Result<OrganizationInfo, AzureError> {
-        let devops = self.client.devops(org).await?;
+        let devops = self.devops(org).await?;
         let data = devops.connection_data().await?;
         Ok(OrganizationInfo {
             id: data.instance_id,
@@ -289,7 +309,7 @@ impl AzurePort for AzureClients {
     }
 
     async fn projects(&self, org: &OrgName) -> Result<Vec<ObservedProject>, AzureError> {
-        let devops = self.client.devops(org).await?;
+        let devops = self.devops(org).await?;
         // Each project's pipelines are read side by side: they depend only on the project list.
         let devops = &devops;
         futures::future::try_join_all(devops.projects().await?.into_iter().map(|project| async move {
@@ -303,13 +323,21 @@ impl AzurePort for AzureClients {
         .await
     }
 
+    async fn projects_and_connections(
+        &self,
+        org: &OrgName,
+        likely_projects: &[String],
+    ) -> Result<(Vec<ObservedProject>, Vec<ObservedConnection>), AzureError> {
+        devops::projects_and_connections(&self.devops(org).await?, likely_projects).await
+    }
+
     async fn find_membership(
         &self,
         org: &OrgName,
         principal_id: Guid,
         projects: &[ObservedProject],
     ) -> Result<Option<ObservedMembership>, AzureError> {
-        devops::find_membership(&self.client.devops(org).await?, principal_id, projects).await
+        devops::find_membership(&self.devops(org).await?, principal_id, projects).await
     }
 
     async fn add_membership(
@@ -319,7 +347,7 @@ impl AzurePort for AzureClients {
         access: AccessLevel,
         groups: &[(Guid, ProjectGroup)],
     ) -> Result<AddedMembership, AzureError> {
-        let devops = self.client.devops(org).await?;
+        let devops = self.devops(org).await?;
         let standard: Vec<ProjectEntitlement> = groups
             .iter()
             .filter_map(|(project, g)| Some(ProjectEntitlement { project: *project, group: group_type(g)? }))
@@ -330,7 +358,7 @@ impl AzurePort for AzureClients {
     }
 
     async fn membership_created(&self, org: &OrgName, entitlement_id: Guid) -> Result<Option<String>, AzureError> {
-        let devops = self.client.devops(org).await?;
+        let devops = self.devops(org).await?;
         Ok(devops.service_principal_entitlement(entitlement_id).await?.and_then(|e| e.date_created))
     }
 
@@ -341,7 +369,7 @@ impl AzurePort for AzureClients {
         principal_id: Guid,
         groups: &[(Guid, ProjectGroup)],
     ) -> Result<(), AzureError> {
-        let devops = self.client.devops(org).await?;
+        let devops = self.devops(org).await?;
         let operations: Vec<EntitlementPatch> = groups
             .iter()
             .filter_map(|(project, g)| {
@@ -371,7 +399,7 @@ impl AzurePort for AzureClients {
         access: AccessLevel,
         groups: &[(Guid, ProjectGroup)],
     ) -> Result<(), AzureError> {
-        let devops = self.client.devops(org).await?;
+        let devops = self.devops(org).await?;
         let mut operations = vec![EntitlementPatch::SetAccessLevel(license(access))];
         operations.extend(groups.iter().filter_map(|(project, g)| {
             Some(EntitlementPatch::AddProject(ProjectEntitlement { project: *project, group: group_type(g)? }))
@@ -387,7 +415,7 @@ impl AzurePort for AzureClients {
     }
 
     async fn delete_membership(&self, org: &OrgName, entitlement_id: Guid) -> Result<(), AzureError> {
-        self.client.devops(org).await?.remove_service_principal(entitlement_id).await
+        self.devops(org).await?.remove_service_principal(entitlement_id).await
     }
 
     async fn connections(
@@ -395,11 +423,11 @@ impl AzurePort for AzureClients {
         org: &OrgName,
         projects: &[ObservedProject],
     ) -> Result<Vec<ObservedConnection>, AzureError> {
-        devops::connections(&self.client.devops(org).await?, projects).await
+        devops::connections(&self.devops(org).await?, projects).await
     }
 
     async fn create_connection(&self, org: &OrgName, new: &NewConnection<'_>) -> Result<ConnectionInfo, AzureError> {
-        let devops = self.client.devops(org).await?;
+        let devops = self.devops(org).await?;
         let common = WifConnection {
             name: &new.spec.name,
             description: &new.spec.description,
@@ -435,12 +463,12 @@ impl AzurePort for AzureClients {
     }
 
     async fn get_connection(&self, org: &OrgName, id: Guid) -> Result<Option<ConnectionInfo>, AzureError> {
-        let devops = self.client.devops(org).await?;
+        let devops = self.devops(org).await?;
         Ok(org_endpoint(&devops, id).await?.as_ref().map(connection_info))
     }
 
     async fn finish_draft(&self, org: &OrgName, id: Guid) -> Result<ConnectionInfo, AzureError> {
-        let devops = self.client.devops(org).await?;
+        let devops = self.devops(org).await?;
         let draft = org_endpoint(&devops, id).await?.ok_or_else(|| missing_connection(org, id))?;
         Ok(connection_info(&devops.finish_draft(&draft).await?))
     }
@@ -460,11 +488,11 @@ impl AzurePort for AzureClients {
                 description: Some(String::new()),
             })
             .collect();
-        self.client.devops(org).await?.share_endpoint(id, &refs).await
+        self.devops(org).await?.share_endpoint(id, &refs).await
     }
 
     async fn delete_connection(&self, org: &OrgName, id: Guid, project_ids: &[Guid]) -> Result<(), AzureError> {
-        self.client.devops(org).await?.delete_endpoint(id, project_ids, false).await
+        self.devops(org).await?.delete_endpoint(id, project_ids, false).await
     }
 
     async fn authorize_pipelines(
@@ -475,7 +503,7 @@ impl AzurePort for AzureClients {
         pipeline_ids: &[u64],
         all: bool,
     ) -> Result<(), AzureError> {
-        let devops = self.client.devops(org).await?;
+        let devops = self.devops(org).await?;
         let pipelines: Vec<keyless_azure::devops::PipelinePermission> = pipeline_ids
             .iter()
             .map(|id| keyless_azure::devops::PipelinePermission { id: *id, authorized: true })
@@ -492,7 +520,7 @@ impl AzurePort for AzureClients {
         project_id: Guid,
         connection_id: Guid,
     ) -> Result<TestResult, AzureError> {
-        let devops = self.client.devops(org).await?;
+        let devops = self.devops(org).await?;
         let endpoint = devops
             .endpoint_by_id(&project_id.to_string(), connection_id)
             .await?
