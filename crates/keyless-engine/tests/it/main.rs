@@ -10,6 +10,7 @@ mod migrate_estate;
 mod migrate_in_place;
 mod migrate_resume;
 mod migrate_support;
+mod observe_by_name;
 mod resume;
 mod runs;
 mod support;
