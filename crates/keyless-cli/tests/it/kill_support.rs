@@ -164,6 +164,19 @@ pub fn leftovers_in(dir: &Path) -> Vec<String> {
     found
 }
 
+/// The plans in `migrations/plans` whose migration has no journal beside them.
+pub fn plans_without_journal(state: &Path) -> Vec<String> {
+    let migrations = state.join("migrations");
+    let Ok(entries) = std::fs::read_dir(migrations.join("plans")) else { return vec![] };
+    let mut found: Vec<String> = entries
+        .flatten()
+        .map(|entry| entry.file_name().to_string_lossy().to_string())
+        .filter(|name| name.ends_with(".json") && !migrations.join(name).exists())
+        .collect();
+    found.sort();
+    found
+}
+
 /// What a killed-and-resumed run must end like: the uninterrupted run's footprint, no defect
 /// the seed did not have, one journal per run, each finished, and no temporary file left.
 pub struct Reference {
@@ -194,9 +207,10 @@ impl Reference {
         assert_eq!(em.defects(), self.seed_defects, "{what}: duplicates or half-made objects");
         assert_eq!(em.footprint(), self.footprint, "{what}: the end state differs from an uninterrupted run");
         assert_eq!(recorded_steps(state), self.steps, "{what}: steps recorded");
-        for dir in [state.to_path_buf(), state.join("migrations")] {
+        for dir in [state.to_path_buf(), state.join("migrations"), state.join("migrations/plans")] {
             assert_eq!(leftovers_in(&dir), Vec::<String>::new(), "{what}: files left in {}", dir.display());
         }
+        assert_eq!(plans_without_journal(state), Vec::<String>::new(), "{what}: plans of migrations never started");
     }
 }
 

@@ -174,6 +174,10 @@ pub fn label(planned: &PlannedMigration) -> String {
 struct StartedWith {
     file: MigrationFile,
     plan: MigrationPlan,
+    /// Whose migration it is, so a plan whose journal was never written is recognized as one
+    /// of the migrations the caller's lock covers (older files lack it).
+    #[serde(default)]
+    cloud_identity: Option<CloudIdentity>,
 }
 
 /// The journal as saved after each step: everything but what it started with.
@@ -215,8 +219,13 @@ impl JournalStore {
     pub fn save_migration(&self, journal: &MigrationJournal) -> Result<(), JournalError> {
         let plans = self.migration_plans();
         if !plans.dir().join(format!("{}.json", journal.run_id)).exists() {
-            let started = StartedWith { file: journal.file.clone(), plan: journal.plan.clone() };
+            let started = StartedWith {
+                file: journal.file.clone(),
+                plan: journal.plan.clone(),
+                cloud_identity: journal.cloud_identity.clone(),
+            };
             plans.write_json(&journal.run_id, &started)?;
+            self.remove_plans_without_journal(journal);
         }
         let progress = Progress {
             run_id: &journal.run_id,
@@ -231,9 +240,31 @@ impl JournalStore {
         self.migrations().write_json(&journal.run_id, &progress)
     }
 
+    /// Removes the plans of earlier migrations of `journal`'s file and cloud whose journal was
+    /// never written: a process killed between the two writes of a migration's first save
+    /// leaves its plan alone, and the migration is planned again under a new run id. The caller
+    /// holds the lock of that file and cloud, so no other process is between those two writes.
+    fn remove_plans_without_journal(&self, journal: &MigrationJournal) {
+        let plans = self.migration_plans();
+        let Ok(run_ids) = plans.run_ids() else { return };
+        for run_id in run_ids.iter().filter(|id| **id != journal.run_id) {
+            if self.migrations().dir().join(format!("{run_id}.json")).exists() {
+                continue;
+            }
+            let Ok(started) = plans.read_json::<StartedWith>(run_id) else { continue };
+            if started.file != journal.file || started.cloud_identity != journal.cloud_identity {
+                continue;
+            }
+            let path = plans.dir().join(format!("{run_id}.json"));
+            if let Err(error) = std::fs::remove_file(&path) {
+                tracing::debug!(path = %path.display(), %error, "cannot remove the plan of a migration never started");
+            }
+        }
+    }
+
     pub fn load_migration(&self, run_id: &str) -> Result<MigrationJournal, JournalError> {
         let saved: SavedProgress = self.migrations().read_json(run_id)?;
-        let StartedWith { file, plan } = self.migration_plans().read_json(run_id)?;
+        let StartedWith { file, plan, .. } = self.migration_plans().read_json(run_id)?;
         let SavedProgress { run_id, started, cloud, cloud_identity, status, entries, waves_done, last_error } = saved;
         Ok(MigrationJournal {
             run_id,

@@ -73,3 +73,30 @@ async fn applying_a_finished_migration_again_changes_nothing() {
     assert_eq!(footprint(&w.state()), state);
     assert_eq!(writes(&w)[writes_before..], [] as [String; 0], "no write was sent");
 }
+
+#[tokio::test]
+async fn a_plan_whose_journal_a_kill_cut_off_is_removed_when_the_migration_starts_again() {
+    let w = world().await;
+    let plan = three_kinds(&w).await;
+    let plans = w.store.migrations().dir().join("plans");
+    // A process killed between the first save's two writes leaves the plan without its journal.
+    let cut_off = new_journal(&w, plan.clone());
+    w.store.save_migration(&cut_off).unwrap();
+    std::fs::remove_file(w.store.migrations().dir().join(format!("{}.json", cut_off.run_id))).unwrap();
+    // The same file's migration in another cloud is another lock's business: its plan stays.
+    let mut elsewhere = new_journal(&w, plan.clone());
+    elsewhere.cloud_identity = None;
+    w.store.save_migration(&elsewhere).unwrap();
+    std::fs::remove_file(w.store.migrations().dir().join(format!("{}.json", elsewhere.run_id))).unwrap();
+
+    let again = new_journal(&w, plan);
+    w.store.save_migration(&again).unwrap();
+
+    let mut left: Vec<String> =
+        std::fs::read_dir(&plans).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().to_string()).collect();
+    left.sort();
+    let mut expected = vec![format!("{}.json", again.run_id), format!("{}.json", elsewhere.run_id)];
+    expected.sort();
+    assert_eq!(left, expected, "the cut-off plan is gone; this migration's and the other cloud's stay");
+    assert_eq!(w.store.load_migration(&again.run_id).unwrap().plan, again.plan);
+}
