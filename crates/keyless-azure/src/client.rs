@@ -81,7 +81,14 @@ impl AzureClient {
         let tenant = match known {
             Some(tenant) => tenant,
             None => {
-                let tenant = discover_org_tenant(&self.http, &self.cloud, org).await?;
+                // The tenant is known only once discovery answers, and it is nearly always the
+                // signed-in account's own: that tenant's token is asked for meanwhile (and
+                // cached), so the organization's first request does not wait for Entra after.
+                let (tenant, _) = futures::join!(
+                    discover_org_tenant(&self.http, &self.cloud, org),
+                    self.prefetch_home_devops_token()
+                );
+                let tenant = tenant?;
                 if let Ok(mut map) = self.org_tenants.lock() {
                     map.insert(org.clone(), tenant);
                 }
@@ -89,6 +96,14 @@ impl AzureClient {
             }
         };
         Ok(self.devops_in_tenant(org, tenant))
+    }
+
+    /// Asks for the Azure DevOps token of the account's home tenant; a failure is left for the
+    /// request that needs the token to report.
+    async fn prefetch_home_devops_token(&self) {
+        if let Err(error) = self.tokens.token(Resource::DevOps, None).await {
+            tracing::debug!(%error, "no Azure DevOps token for the home tenant ahead of discovery");
+        }
     }
 
     /// An Azure DevOps organization with a token from `tenant`, without discovery.

@@ -33,7 +33,9 @@ pub use crate::request::{ApiRequest, ApiResponse};
 
 mod config;
 use crate::retry::{is_retryable_status, retry_after};
-pub use config::{DEFAULT_CONCURRENT_TOTAL, DEFAULT_SCOPE_LIMITS, HttpConfig, MAX_RESPONSE_BYTES, ScopeLimits};
+pub use config::{
+    DEFAULT_SCOPE_LIMITS, HttpConfig, MAX_CONCURRENT_TOTAL, MAX_RESPONSE_BYTES, ScopeLimits, default_concurrent_total,
+};
 
 /// Sent on every Azure DevOps request so bad credentials give a 401, not a sign-in page.
 const FED_AUTH_REDIRECT: &str = "x-tfs-fedauthredirect";

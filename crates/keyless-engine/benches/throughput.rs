@@ -118,7 +118,7 @@ async fn timed_apply(one_at_a_time: bool) -> Duration {
         budget: Duration::from_secs(30),
     };
     let http = AzureHttp::new(HttpConfig {
-        max_concurrent_total: if one_at_a_time { 1 } else { keyless_azure::transport::DEFAULT_CONCURRENT_TOTAL },
+        max_concurrent_total: if one_at_a_time { 1 } else { keyless_azure::transport::default_concurrent_total() },
         consistency: consistency.clone(),
         ..HttpConfig::default()
     })

@@ -86,11 +86,45 @@ impl ScopeLimits {
 pub const DEFAULT_SCOPE_LIMITS: ScopeLimits =
     ScopeLimits { devops_organization: 100, graph_tenant: 100, arm_subscription: 100, entra: 16 };
 
-/// Requests in flight in total: five organizations at their limit with Graph and ARM beside
-/// them. Against an HTTP/1.1 endpoint (the emulator, some proxies) each request in flight is a
-/// socket, and 512 stays under Linux's default 1,024 open files per process; against Azure
-/// (HTTP/2) they share a few connections.
-pub const DEFAULT_CONCURRENT_TOTAL: usize = 512;
+/// Requests in flight in total, at most: ten organizations at their limit with Graph and ARM
+/// beside them, so the detail reads of a ten-organization estate go out as one round.
+pub const MAX_CONCURRENT_TOTAL: usize = 1200;
+
+/// Open files kept back from requests for everything else the process opens (journals,
+/// logs, the window's own files).
+const FILES_KEPT_BACK: u64 = 256;
+
+/// Requests in flight in total by default: [`MAX_CONCURRENT_TOTAL`], or fewer where the process
+/// may not open the files for them. Against Azure (HTTP/2) the requests to one host share a
+/// connection, but against an HTTP/1.1 endpoint (the demo cloud, some proxies) each request in
+/// flight is a socket, and two when the demo cloud serves it from the same process. So the
+/// soft limit on open files is first raised to the hard one (Linux's soft default is 1,024,
+/// the hard one usually far higher), and the total is what half the limit allows after
+/// [`FILES_KEPT_BACK`]: 384 where the limit stays 1,024.
+pub fn default_concurrent_total() -> usize {
+    let open_files = open_files_limit();
+    let for_requests = open_files.saturating_sub(FILES_KEPT_BACK) / 2;
+    usize::try_from(for_requests).unwrap_or(usize::MAX).clamp(16, MAX_CONCURRENT_TOTAL)
+}
+
+/// The process's limit on open files, raised once to the hard limit.
+#[cfg(unix)]
+fn open_files_limit() -> u64 {
+    static RAISED: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    *RAISED.get_or_init(|| match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(limit) => limit,
+        Err(error) => {
+            tracing::debug!(%error, "cannot raise the open files limit; keeping the current one");
+            rlimit::getrlimit(rlimit::Resource::NOFILE).map_or(1024, |(soft, _)| soft)
+        }
+    })
+}
+
+/// Windows limits sockets by memory, not by a count of open files.
+#[cfg(not(unix))]
+fn open_files_limit() -> u64 {
+    u64::MAX
+}
 
 /// The default response cap: far above any real page of Graph, ARM or Azure DevOps.
 pub const MAX_RESPONSE_BYTES: usize = 32 * 1024 * 1024;
@@ -101,7 +135,7 @@ impl Default for HttpConfig {
             retry: RetryPolicy::default(),
             consistency: ConsistencyPolicy::default(),
             max_concurrent_per_scope: DEFAULT_SCOPE_LIMITS,
-            max_concurrent_total: DEFAULT_CONCURRENT_TOTAL,
+            max_concurrent_total: default_concurrent_total(),
             request_timeout: Duration::from_secs(60),
             connect_timeout: Duration::from_secs(10),
             user_agent: format!("keyless/{}", env!("CARGO_PKG_VERSION")),
@@ -120,5 +154,21 @@ impl HttpConfig {
             connect_timeout: Duration::from_secs(2),
             ..Self::default()
         }
+    }
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_total_leaves_the_open_files_its_sockets_and_the_rest_of_the_process_need() {
+        let total = default_concurrent_total() as u64;
+        let (soft, _) = rlimit::getrlimit(rlimit::Resource::NOFILE).unwrap();
+        assert!((16..=MAX_CONCURRENT_TOTAL as u64).contains(&total), "{total}");
+        assert!(
+            total == 16 || 2 * total + FILES_KEPT_BACK <= soft,
+            "{total} requests in flight with {soft} open files"
+        );
     }
 }
