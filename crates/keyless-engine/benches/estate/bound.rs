@@ -18,7 +18,8 @@
 //!   wave if longer (they must follow each other). A connection's chain is one request per
 //!   distinct resource its migration touched (its path, without the project it was reached
 //!   through), one TestConnection for an entry verified in place, and nothing for the reads the
-//!   planning already counted.
+//!   planning already counted. A connection replaced by an onboarding run adds that run's
+//!   chain (`replacement_chain`), counted from the run's journal.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
@@ -126,6 +127,27 @@ pub struct BoundEntry {
     pub verified_in_place: bool,
     /// What the emulator makes it wait before its new credential is accepted.
     pub wait: Duration,
+    /// For a connection replaced by an onboarding run: the requests on that run's chain (its
+    /// requests name the objects it creates, not the connection it replaces, so they are
+    /// counted from its journal by [`replacement_chain`]); 0 for an entry migrated in place.
+    pub replacement_requests: usize,
+}
+
+/// The chain of dependent requests of a replacement's onboarding run, from the kinds of step
+/// its journal recorded as created or updated: one planning read, then the identity's creation
+/// (its service principal follows within the replication wait), the membership Azure DevOps
+/// requires before an "Azure DevOps" connection is accepted, the connection, the credential
+/// that needs the connection's subject, and one TestConnection after the credential's
+/// propagation. Each kind counts once: steps of one kind run side by side.
+pub fn replacement_chain<'a>(steps: impl Iterator<Item = (&'a str, bool)>) -> usize {
+    let mut kinds: BTreeSet<&str> = BTreeSet::new();
+    for (id, changed) in steps {
+        let kind = id.split('/').next().unwrap_or_default();
+        if changed && matches!(kind, "identity" | "member" | "connection" | "fic") {
+            kinds.insert(kind);
+        }
+    }
+    1 + kinds.len() + 1
 }
 
 /// The parts of the migration bound, for the table.
@@ -169,7 +191,9 @@ pub fn migration_bound(log: &[ServedRequest], entries: &[BoundEntry], latency: D
         }
     }
     let chain_of = |entry: &BoundEntry| {
-        chains.get(entry.connection.as_str()).map_or(0, BTreeSet::len) + usize::from(entry.verified_in_place)
+        chains.get(entry.connection.as_str()).map_or(0, BTreeSet::len)
+            + usize::from(entry.verified_in_place)
+            + entry.replacement_requests
     };
     let mut bound = MigrationBound { planning, ..MigrationBound::default() };
     let waves = entries.iter().map(|e| e.wave).max().unwrap_or(0);

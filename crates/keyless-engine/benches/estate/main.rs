@@ -30,13 +30,16 @@ use keyless_emulator::{
     },
     throttle::{ThrottleLimits, costs as throttle_costs, rate_limit_bound},
 };
-use keyless_engine::{journal::JournalStore, progress::SilentReporter};
+use keyless_engine::{
+    journal::JournalStore,
+    progress::{SilentReporter, StepOutcome},
+};
 use keyless_usecases::{
     AlreadyConfirmed, Cloud, Connected, Method, RunSettings, SignInEnvironment, SignInPrompts, SignInRequest, connect,
     inventory::take_inventory, migration_run::apply_migration,
 };
 
-use bound::{BoundEntry, inventory_bound, migration_bound};
+use bound::{BoundEntry, inventory_bound, migration_bound, replacement_chain};
 
 /// Every request waits this long in the emulator, about Azure's usual answer time.
 const LATENCY: Duration = Duration::from_millis(50);
@@ -201,6 +204,16 @@ async fn run(shape: &EstateShape, sending: Sending) -> (Measured, Measured) {
                 verified_in_place: kind != EstateConnectionKind::Token,
                 // A replacement waits for its new identity to replicate, then its credential.
                 wait: if kind == EstateConnectionKind::Token { PROPAGATION * 2 } else { PROPAGATION },
+                replacement_requests: outcome
+                    .journal
+                    .entry(planned.id)
+                    .replacement_run_id
+                    .and_then(|run_id| settings.store.load(&run_id).ok())
+                    .map_or(0, |run| {
+                        replacement_chain(run.steps.iter().map(|(id, record)| {
+                            (id.as_str(), matches!(record.outcome, StepOutcome::Created | StepOutcome::Updated))
+                        }))
+                    }),
             })
         })
         .collect();

@@ -120,10 +120,14 @@ pub(crate) enum Written {
 }
 
 /// Writes a credential trusting `issuer` and `subject` on `identity`, named `name` unless a
-/// credential of that name already trusts something else.
+/// credential of that name already trusts something else. `writers` is the identity's lock,
+/// held around the write only: the look-first read runs beside other entries' writes (each
+/// entry's credential has its own name, and a 21st write is refused by Entra and reported as
+/// the cap), while the writes themselves take turns, as a managed identity requires.
 pub(crate) async fn write<P: MigrationPort>(
     env: &EntryEnv<'_, P>,
     identity: &ExistingIdentity,
+    writers: &tokio::sync::Mutex<()>,
     name: &str,
     issuer: &str,
     subject: &str,
@@ -155,6 +159,7 @@ pub(crate) async fn write<P: MigrationPort>(
         }
     })
     .await?;
+    let _one_writer = writers.lock().await;
     let mut attempt = 0;
     loop {
         attempt += 1;

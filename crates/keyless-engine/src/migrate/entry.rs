@@ -224,11 +224,8 @@ async fn write_credential<P: MigrationPort>(
         hand_off(env, &identity, &name, &planned.issuer, &subject, started).await?;
         return Ok(false);
     }
-    let lock = env.identity_lock(&identity.client_id.to_string());
-    let written = {
-        let _one_writer = lock.lock().await;
-        credential::write(env, &identity, &name, &planned.issuer, &subject).await?
-    };
+    let writers = env.identity_lock(&identity.client_id.to_string());
+    let written = credential::write(env, &identity, &writers, &name, &planned.issuer, &subject).await?;
     match written {
         Written::Ours(held) => {
             let detail = format!("{} on {}", held.credential.name, identity.display_name);
