@@ -7,6 +7,7 @@
 //! This module has no knowledge of any particular REST path.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use keyless_core::names::OrgName;
@@ -31,6 +32,9 @@ pub struct AzureClient {
     tokens: Arc<dyn TokenSource>,
     /// Connected tenant per organization, discovered once (`None` = MSA-backed).
     org_tenants: Arc<Mutex<HashMap<OrgName, Option<Guid>>>>,
+    /// Whether the home tenant's Azure DevOps token was asked for ahead of discovery: once per
+    /// client, so an account without one is not asked again for every organization.
+    home_devops_token_asked: Arc<AtomicBool>,
 }
 
 impl std::fmt::Debug for AzureClient {
@@ -43,7 +47,13 @@ impl AzureClient {
     pub fn new(http: AzureHttp, cloud: CloudProfile, tokens: Arc<dyn TokenSource>) -> Self {
         // Confined here, so no resource client can be pointed at a host outside the profile.
         let http = http.confined_to(&cloud);
-        AzureClient { http, cloud: Arc::new(cloud), tokens, org_tenants: Arc::new(Mutex::new(HashMap::new())) }
+        AzureClient {
+            http,
+            cloud: Arc::new(cloud),
+            tokens,
+            org_tenants: Arc::new(Mutex::new(HashMap::new())),
+            home_devops_token_asked: Arc::new(AtomicBool::new(false)),
+        }
     }
 
     /// A client using a session's transport, cloud and tokens.
@@ -98,9 +108,12 @@ impl AzureClient {
         Ok(self.devops_in_tenant(org, tenant))
     }
 
-    /// Asks for the Azure DevOps token of the account's home tenant; a failure is left for the
-    /// request that needs the token to report.
+    /// Asks for the Azure DevOps token of the account's home tenant, the first time only; a
+    /// failure is left for the request that needs the token to report.
     async fn prefetch_home_devops_token(&self) {
+        if self.home_devops_token_asked.swap(true, Ordering::Relaxed) {
+            return;
+        }
         if let Err(error) = self.tokens.token(Resource::DevOps, None).await {
             tracing::debug!(%error, "no Azure DevOps token for the home tenant ahead of discovery");
         }
