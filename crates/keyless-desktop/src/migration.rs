@@ -34,7 +34,7 @@ impl Controller {
     pub async fn plan_migration(&self, request: MigrationRequest) -> Result<MigrationPlanView, DesktopError> {
         let connected = self.connected()?;
         let file = self.migration_file_for(&connected, &request).await?;
-        let PlannedMigrationFile { plan, unread } = plan_migration_file(&connected, &file).await?;
+        let PlannedMigrationFile { plan, unread, .. } = plan_migration_file(&connected, &file).await?;
         Ok(MigrationPlanView {
             waves: plan.waves.iter().map(|wave| wave_view(wave, &plan)).collect(),
             wave_size: plan.wave_size,

@@ -33,6 +33,9 @@ pub struct PlannedMigrationFile {
     pub plan: MigrationPlan,
     /// Organizations and projects that could not be read; their entries are refused as not found.
     pub unread: Vec<UnreadPlace>,
+    /// The connections of the file's organizations as the plan read them, so applying the plan
+    /// right after need not read them again.
+    pub connections: Vec<InventoriedConnection>,
 }
 
 /// Drafts the migration file for every connection of the organizations named (every
@@ -69,7 +72,7 @@ pub async fn plan_migration_file(
             signed_in_tenant: connected.tenant(),
             impact: &BTreeMap::new(),
         };
-        return Ok(PlannedMigrationFile { plan: plan_migration(file, &context), unread: vec![] });
+        return Ok(PlannedMigrationFile { plan: plan_migration(file, &context), unread: vec![], connections: vec![] });
     }
     let (inventory, organization_ids) =
         futures::join!(take_inventory(connected, Some(&organizations)), organization_ids(connected, &organizations));
@@ -88,7 +91,8 @@ pub async fn plan_migration_file(
         signed_in_tenant: connected.tenant(),
         impact: &impact,
     };
-    Ok(PlannedMigrationFile { plan: plan_migration(file, &context), unread: inventory.unread })
+    let plan = plan_migration(file, &context);
+    Ok(PlannedMigrationFile { plan, unread: inventory.unread, connections: inventory.connections })
 }
 
 /// Each organization's id; one that cannot be read is left out, and its subjects are then read

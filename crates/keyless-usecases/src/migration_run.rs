@@ -142,7 +142,8 @@ pub async fn apply_migration_with(
                     stopped: None,
                 });
             }
-            let inventory = replaced_connections(connected, &planned.plan).await?;
+            // The replacements' setups need the connections they replace, as planning just read them.
+            let inventory = planned.connections;
             let secrets = secrets_to_remove(connected, &planned.plan).await?;
             if !confirm.apply(&planned.plan, &secrets, None) {
                 return Err(UseCaseError::Declined);
