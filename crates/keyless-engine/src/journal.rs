@@ -224,7 +224,8 @@ impl JournalStore {
         &self.dir
     }
 
-    fn path_of(&self, run_id: &str) -> Result<PathBuf, JournalError> {
+    /// Where `{run_id}.json` lives in this store; an id no run makes is refused.
+    pub(crate) fn path_of(&self, run_id: &str) -> Result<PathBuf, JournalError> {
         validate_run_id(run_id)?;
         Ok(self.dir.join(format!("{run_id}.json")))
     }

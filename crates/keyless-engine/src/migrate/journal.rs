@@ -218,7 +218,7 @@ impl JournalStore {
 
     pub fn save_migration(&self, journal: &MigrationJournal) -> Result<(), JournalError> {
         let plans = self.migration_plans();
-        if !plans.dir().join(format!("{}.json", journal.run_id)).exists() {
+        if !plans.path_of(&journal.run_id)?.exists() {
             let started = StartedWith {
                 file: journal.file.clone(),
                 plan: journal.plan.clone(),
@@ -245,17 +245,17 @@ impl JournalStore {
     /// leaves its plan alone, and the migration is planned again under a new run id. The caller
     /// holds the lock of that file and cloud, so no other process is between those two writes.
     fn remove_plans_without_journal(&self, journal: &MigrationJournal) {
-        let plans = self.migration_plans();
+        let (plans, migrations) = (self.migration_plans(), self.migrations());
         let Ok(run_ids) = plans.run_ids() else { return };
         for run_id in run_ids.iter().filter(|id| **id != journal.run_id) {
-            if self.migrations().dir().join(format!("{run_id}.json")).exists() {
+            let (Ok(path), Ok(progress)) = (plans.path_of(run_id), migrations.path_of(run_id)) else { continue };
+            if progress.exists() {
                 continue;
             }
             let Ok(started) = plans.read_json::<StartedWith>(run_id) else { continue };
             if started.file != journal.file || started.cloud_identity != journal.cloud_identity {
                 continue;
             }
-            let path = plans.dir().join(format!("{run_id}.json"));
             if let Err(error) = std::fs::remove_file(&path) {
                 tracing::debug!(path = %path.display(), %error, "cannot remove the plan of a migration never started");
             }
