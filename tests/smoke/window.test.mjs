@@ -2,7 +2,7 @@
 // xdotool finds its X11 window and ImageMagick's import screenshots it.
 import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -13,6 +13,9 @@ import { startSession, waitForDriver } from "./webdriver.mjs";
 const REPO = join(dirname(fileURLToPath(import.meta.url)), "../..");
 const APP = process.env.KEYLESS_APP_BINARY ?? join(REPO, "target/debug/keyless-app");
 const SCREENSHOTS = join(REPO, "target/smoke-screenshots");
+// The driver's and the app's output. Not this process's stdout or stderr: a daemon they start (WebKit's
+// D-Bus, for one) would inherit the test runner's pipes, outlive the test and keep the runner waiting.
+const CHILD_LOG = join(SCREENSHOTS, "children.log");
 const TAURI_DRIVER = process.env.TAURI_DRIVER ?? "tauri-driver";
 // Loopback ports away from tauri-driver's defaults, so a developer's own driver does not collide.
 const DRIVER_PORT = 14444;
@@ -20,24 +23,66 @@ const NATIVE_PORT = 14445;
 const DRIVER = `http://127.0.0.1:${DRIVER_PORT}`;
 
 let driver;
+let childLog;
+/** Every process group this file started, swept at the end so nothing outlives the test. */
+const startedGroups = new Set();
+
+/**
+ * Starts `command` in its own process group with its output in CHILD_LOG. Its own group, so the sweep
+ * in `after` also reaches what it started (WebKitWebDriver, the app, WebKit's processes).
+ */
+function spawnLogged(command, args, env) {
+  const child = spawn(command, args, { env, stdio: ["ignore", childLog, childLog], detached: true });
+  startedGroups.add(child.pid);
+  return child;
+}
+
+/** Kills whatever is left of the process groups this file started. */
+function sweepProcessGroups() {
+  for (const group of startedGroups) {
+    try {
+      process.kill(-group, "SIGKILL");
+    } catch {
+      // ESRCH: the group is already gone.
+    }
+  }
+  startedGroups.clear();
+}
+
+/** The last lines of CHILD_LOG, for a failure message. */
+function childLogTail() {
+  const lines = readFileSync(CHILD_LOG, "utf8").trimEnd().split("\n");
+  return `last lines of ${CHILD_LOG}:\n${lines.slice(-30).join("\n")}`;
+}
 
 /** Starts tauri-driver with `theme` as the GTK theme, so WebKit reports that colour scheme to the page. */
 async function startDriver(theme) {
   // A fresh config directory: the remembered window size of an earlier run must not leak in.
   const config = mkdtempSync(join(tmpdir(), "keyless-smoke-"));
-  driver = spawn(TAURI_DRIVER, ["--port", String(DRIVER_PORT), "--native-port", String(NATIVE_PORT)], {
-    env: { ...process.env, GTK_THEME: theme, XDG_CONFIG_HOME: config, KEYLESS_CLOUD: "" },
-    stdio: ["ignore", "inherit", "inherit"],
+  driver = spawnLogged(TAURI_DRIVER, ["--port", String(DRIVER_PORT), "--native-port", String(NATIVE_PORT)], {
+    ...process.env,
+    GTK_THEME: theme,
+    XDG_CONFIG_HOME: config,
+    KEYLESS_CLOUD: "",
   });
-  await waitForDriver(DRIVER, 20_000);
+  try {
+    await waitForDriver(DRIVER, 20_000);
+  } catch (error) {
+    throw new Error(`${error.message}\n${childLogTail()}`);
+  }
 }
 
-/** Stops tauri-driver with SIGTERM: SIGKILL would orphan WebKitWebDriver and hang the run. */
+/**
+ * Stops tauri-driver with SIGTERM, so it ends WebKitWebDriver and the app itself; what it leaves after
+ * 10 s goes with its whole process group.
+ */
 async function stopDriver() {
-  if (!driver || driver.exitCode !== null) return;
+  if (!driver || driver.exitCode !== null || driver.signalCode !== null) return;
   const exited = new Promise((resolve) => driver.once("exit", resolve));
   driver.kill("SIGTERM");
+  const timer = setTimeout(() => process.kill(-driver.pid, "SIGKILL"), 10_000);
   await exited;
+  clearTimeout(timer);
 }
 
 function x11(command, ...args) {
@@ -55,7 +100,7 @@ async function waitForWindow(pid, timeoutMs) {
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
   }
-  throw new Error(`no Keyless window appeared within ${timeoutMs} ms`);
+  throw new Error(`no Keyless window appeared within ${timeoutMs} ms\n${childLogTail()}`);
 }
 
 function windowSize(windowId) {
@@ -65,10 +110,7 @@ function windowSize(windowId) {
 
 /** Starts the app directly (no driver) with `config` as its config home; resolves to the process and its window. */
 async function launchApp(config) {
-  const app = spawn(APP, [], {
-    env: { ...process.env, XDG_CONFIG_HOME: config, KEYLESS_CLOUD: "" },
-    stdio: ["ignore", "inherit", "inherit"],
-  });
+  const app = spawnLogged(APP, [], { ...process.env, XDG_CONFIG_HOME: config, KEYLESS_CLOUD: "" });
   return { app, windowId: await waitForWindow(app.pid, 30_000) };
 }
 
@@ -95,8 +137,15 @@ function captureX11Window(name) {
   return { windowId, width, height, spread, path };
 }
 
-before(() => mkdirSync(SCREENSHOTS, { recursive: true }));
-after(stopDriver);
+before(() => {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  childLog = openSync(CHILD_LOG, "w");
+});
+after(async () => {
+  await stopDriver();
+  sweepProcessGroups();
+  closeSync(childLog);
+});
 
 describe("real window", () => {
   for (const theme of ["Adwaita", "Adwaita:dark"]) {
