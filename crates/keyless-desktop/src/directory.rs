@@ -137,7 +137,8 @@ impl Controller {
             project: project.clone(),
         })?;
         let project_ref = ObservedProject { id: found.id, name: found.name, pipelines: vec![] };
-        let existing = connected.port.connections(&org, std::slice::from_ref(&project_ref)).await?;
+        // Only names, types and schemes are compared: no pipeline access to read.
+        let existing = connected.port.connections(&org, std::slice::from_ref(&project_ref), &[]).await?;
         let Some(same) = existing.iter().find(|connection| connection.name.eq_ignore_ascii_case(&name)) else {
             return Ok(NameCheck { ok: true, problem: None, help: None });
         };

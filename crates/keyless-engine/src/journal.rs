@@ -272,14 +272,19 @@ impl JournalStore {
 
     /// Writes `value` as `{run_id}.json`, atomically and privately.
     pub(crate) fn write_json<T: Serialize>(&self, run_id: &str, value: &T) -> Result<(), JournalError> {
+        let bytes = serde_json::to_vec_pretty(value)
+            .map_err(|source| JournalError::Damaged { path: self.dir.join(format!("{run_id}.json")), source })?;
+        self.write_serialized(run_id, &bytes)
+    }
+
+    /// Writes `bytes` (a JSON document) as `{run_id}.json`, atomically and privately.
+    pub(crate) fn write_serialized(&self, run_id: &str, bytes: &[u8]) -> Result<(), JournalError> {
         let path = self.path_of(run_id)?;
         self.create_dir()?;
         // Unique per writer, so two processes saving the same run never write into one file.
         let nonce = Guid::new_random();
         let tmp = self.dir.join(format!("{run_id}.json.{}.{nonce}.tmp", std::process::id()));
-        let bytes =
-            serde_json::to_vec_pretty(value).map_err(|source| JournalError::Damaged { path: path.clone(), source })?;
-        let written = write_private(&tmp, &bytes).and_then(|()| fs::rename(&tmp, &path));
+        let written = write_private(&tmp, bytes).and_then(|()| fs::rename(&tmp, &path));
         if let Err(source) = written {
             let _ = fs::remove_file(&tmp);
             return Err(JournalError::Io { path, source });

@@ -57,14 +57,20 @@ pub async fn observe<P: AzurePort>(port: &P, setup: &Setup) -> Result<Observed, 
         names.insert(connection.project.clone());
         names.extend(connection.share_with.iter().cloned());
     }
+    // The connections the setup names, per organization: only their pipeline access is planned.
+    let mut named_connections: BTreeMap<OrgName, Vec<String>> = BTreeMap::new();
+    for connection in &setup.connections {
+        named_connections.entry(connection.organization.clone()).or_default().push(connection.name.clone());
+    }
     let read_org = |org: OrgName| {
         let principals = principals.clone();
         let likely: Vec<String> = likely_projects.get(&org).into_iter().flatten().cloned().collect();
+        let named = named_connections.get(&org).cloned().unwrap_or_default();
         async move {
             // The organization, its projects and their connections are read side by side; the
             // rest counts only once the organization is known to be readable.
             let (info, contents) =
-                futures::join!(port.organization(&org), port.projects_and_connections(&org, &likely));
+                futures::join!(port.organization(&org), port.projects_and_connections(&org, &likely, &named));
             let info = match info {
                 Ok(info) => info,
                 // An organization that cannot be read is left out; the planner explains it.

@@ -142,10 +142,11 @@ pub trait AzurePort: Send + Sync {
         &self,
         org: &OrgName,
         likely_projects: &[String],
+        pipeline_access_of: &[String],
     ) -> Result<(Vec<ObservedProject>, Vec<ObservedConnection>), AzureError> {
         let _ = likely_projects;
         let projects = self.projects(org).await?;
-        let connections = self.connections(org, &projects).await?;
+        let connections = self.connections(org, &projects, pipeline_access_of).await?;
         Ok((projects, connections))
     }
     async fn find_membership(
@@ -182,10 +183,15 @@ pub trait AzurePort: Send + Sync {
     ) -> Result<(), AzureError>;
     async fn delete_membership(&self, org: &OrgName, entitlement_id: Guid) -> Result<(), AzureError>;
 
+    /// The connections visible through `projects`, once each. Pipeline access is read only for
+    /// the connections named in `pipeline_access_of` (any case): it costs a request per
+    /// connection, and only the connections a setup names are planned. The others are listed
+    /// with no pipeline authorized.
     async fn connections(
         &self,
         org: &OrgName,
         projects: &[ObservedProject],
+        pipeline_access_of: &[String],
     ) -> Result<Vec<ObservedConnection>, AzureError>;
     async fn create_connection(&self, org: &OrgName, new: &NewConnection<'_>) -> Result<ConnectionInfo, AzureError>;
     async fn get_connection(&self, org: &OrgName, id: Guid) -> Result<Option<ConnectionInfo>, AzureError>;

@@ -57,10 +57,12 @@ fn endpoint_filter() -> EndpointFilter {
 }
 
 /// Every connection of the organization visible through `projects`, once each. The projects'
-/// lists are read side by side, then the pipeline permissions of each connection found.
+/// lists are read side by side, then the pipeline permissions of the connections named in
+/// `pipeline_access_of`.
 pub(super) async fn connections(
     devops: &DevOpsClient,
     projects: &[ObservedProject],
+    pipeline_access_of: &[String],
 ) -> Result<Vec<ObservedConnection>, AzureError> {
     let filter = endpoint_filter();
     let listed = try_join_all(projects.iter().map(|project| {
@@ -68,7 +70,7 @@ pub(super) async fn connections(
         async move { Ok::<_, AzureError>((project, devops.list_endpoints(&project.id.to_string(), filter).await?)) }
     }))
     .await?;
-    describe_connections(devops, projects, listed).await
+    describe_connections(devops, projects, listed, pipeline_access_of).await
 }
 
 /// One project's pipelines and connection list, read side by side.
@@ -92,6 +94,7 @@ async fn project_contents(devops: &DevOpsClient, project: &str) -> Result<Projec
 pub(super) async fn projects_and_connections(
     devops: &DevOpsClient,
     likely_projects: &[String],
+    pipeline_access_of: &[String],
 ) -> Result<(Vec<ObservedProject>, Vec<ObservedConnection>), AzureError> {
     let by_name =
         join_all(likely_projects.iter().map(|name| async move { (name, project_contents(devops, name).await) }));
@@ -122,16 +125,18 @@ pub(super) async fn projects_and_connections(
         endpoints.push(contents.endpoints);
     }
     let listed = projects.iter().zip(endpoints).collect();
-    let connections = describe_connections(devops, &projects, listed).await?;
+    let connections = describe_connections(devops, &projects, listed, pipeline_access_of).await?;
     Ok((projects, connections))
 }
 
 /// Turns each project's connection list into the organization's connections, once each (the
-/// first listing project wins), with the pipeline permissions of each read side by side.
+/// first listing project wins), with the pipeline permissions of those named in
+/// `pipeline_access_of` read side by side.
 async fn describe_connections(
     devops: &DevOpsClient,
     projects: &[ObservedProject],
     listed: Vec<(&ObservedProject, Vec<ServiceEndpoint>)>,
+    pipeline_access_of: &[String],
 ) -> Result<Vec<ObservedConnection>, AzureError> {
     let mut found: std::collections::BTreeMap<Guid, (&ObservedProject, ServiceEndpoint)> = Default::default();
     for (project, endpoints) in listed {
@@ -141,9 +146,12 @@ async fn describe_connections(
         }
     }
     let read = found.into_iter().map(|(id, (project, endpoint))| async move {
+        let wanted = pipeline_access_of.iter().any(|name| name.eq_ignore_ascii_case(&endpoint.name));
         let permissions = match endpoint.service_endpoint_project_references.first() {
-            Some(owner) => devops.pipeline_permissions(&owner.project_reference.id.to_string(), id).await.ok(),
-            None => None,
+            Some(owner) if wanted => {
+                devops.pipeline_permissions(&owner.project_reference.id.to_string(), id).await.ok()
+            }
+            _ => None,
         };
         let info = connection_info(&endpoint);
         let project_names: Vec<String> = endpoint

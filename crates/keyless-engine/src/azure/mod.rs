@@ -327,8 +327,9 @@ impl AzurePort for AzureClients {
         &self,
         org: &OrgName,
         likely_projects: &[String],
+        pipeline_access_of: &[String],
     ) -> Result<(Vec<ObservedProject>, Vec<ObservedConnection>), AzureError> {
-        devops::projects_and_connections(&self.devops(org).await?, likely_projects).await
+        devops::projects_and_connections(&self.devops(org).await?, likely_projects, pipeline_access_of).await
     }
 
     async fn find_membership(
@@ -422,8 +423,9 @@ impl AzurePort for AzureClients {
         &self,
         org: &OrgName,
         projects: &[ObservedProject],
+        pipeline_access_of: &[String],
     ) -> Result<Vec<ObservedConnection>, AzureError> {
-        devops::connections(&self.devops(org).await?, projects).await
+        devops::connections(&self.devops(org).await?, projects, pipeline_access_of).await
     }
 
     async fn create_connection(&self, org: &OrgName, new: &NewConnection<'_>) -> Result<ConnectionInfo, AzureError> {

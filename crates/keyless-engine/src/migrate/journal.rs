@@ -135,6 +135,25 @@ pub struct MigrationJournal {
 }
 
 impl MigrationJournal {
+    /// The journal as saved after each step: everything but the file and plan it started with.
+    fn progress(&self) -> Progress<'_> {
+        Progress {
+            run_id: &self.run_id,
+            started: &self.started,
+            cloud: &self.cloud,
+            cloud_identity: &self.cloud_identity,
+            status: self.status,
+            entries: &self.entries,
+            waves_done: &self.waves_done,
+            last_error: &self.last_error,
+        }
+    }
+
+    /// [`MigrationJournal::progress`] as the JSON document `save_migration_progress` writes.
+    pub(crate) fn progress_json(&self) -> Result<Vec<u8>, serde_json::Error> {
+        serde_json::to_vec_pretty(&self.progress())
+    }
+
     pub fn new(
         cloud_name: &str,
         cloud_identity: Option<CloudIdentity>,
@@ -227,17 +246,14 @@ impl JournalStore {
             plans.write_json(&journal.run_id, &started)?;
             self.remove_plans_without_journal(journal);
         }
-        let progress = Progress {
-            run_id: &journal.run_id,
-            started: &journal.started,
-            cloud: &journal.cloud,
-            cloud_identity: &journal.cloud_identity,
-            status: journal.status,
-            entries: &journal.entries,
-            waves_done: &journal.waves_done,
-            last_error: &journal.last_error,
-        };
-        self.migrations().write_json(&journal.run_id, &progress)
+        self.migrations().write_json(&journal.run_id, &journal.progress())
+    }
+
+    /// Saves a migration's progress as [`MigrationJournal::progress_json`] serialized it, once
+    /// [`JournalStore::save_migration`] saved what the migration started with. What a save after
+    /// each step does: the journal is serialized under its lock, without copying it.
+    pub(crate) fn save_migration_progress(&self, run_id: &str, progress_json: &[u8]) -> Result<(), JournalError> {
+        self.migrations().write_serialized(run_id, progress_json)
     }
 
     /// Removes the plans of earlier migrations of `journal`'s file and cloud whose journal was

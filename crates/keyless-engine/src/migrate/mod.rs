@@ -29,6 +29,7 @@ use std::{
 use futures::future::join_all;
 use keyless_core::{
     Guid,
+    cloud::CloudIdentity,
     migration::{EntryStatus, MigrationAction, PlannedMigration},
     setup::Setup,
 };
@@ -229,8 +230,10 @@ impl<P> EntryEnv<'_, P> {
         self.shared.journal.lock().unwrap_or_else(|p| p.into_inner()).entry(self.planned.id)
     }
 
-    pub fn journal(&self) -> MigrationJournal {
-        self.shared.journal.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    /// The migration's cloud, by name and identity, for the runs it starts.
+    pub fn cloud(&self) -> (String, Option<CloudIdentity>) {
+        let journal = self.shared.journal.lock().unwrap_or_else(|p| p.into_inner());
+        (journal.cloud.clone(), journal.cloud_identity.clone())
     }
 
     pub fn remove_secrets(&self) -> bool {
@@ -256,14 +259,20 @@ impl<P> EntryEnv<'_, P> {
         if *saved >= version {
             return Ok(());
         }
-        let (snapshot, covers) = {
+        // Serialized under the lock rather than cloned: a clone would copy the plan of every
+        // entry for each save.
+        let (run_id, progress, covers) = {
             let journal = self.shared.journal.lock().unwrap_or_else(|p| p.into_inner());
-            (journal.clone(), self.shared.changes.load(Ordering::SeqCst))
+            (journal.run_id.clone(), journal.progress_json(), self.shared.changes.load(Ordering::SeqCst))
         };
+        let progress = progress.map_err(|source| JournalError::Damaged {
+            path: self.store.migrations().dir().join(format!("{run_id}.json")),
+            source,
+        })?;
         let store = self.store.clone();
-        tokio::task::spawn_blocking(move || store.save_migration(&snapshot)).await.map_err(|e| {
-            JournalError::Io { path: self.store.dir().to_path_buf(), source: std::io::Error::other(e) }
-        })??;
+        tokio::task::spawn_blocking(move || store.save_migration_progress(&run_id, &progress)).await.map_err(
+            |e| JournalError::Io { path: self.store.dir().to_path_buf(), source: std::io::Error::other(e) },
+        )??;
         *saved = covers;
         Ok(())
     }

@@ -25,11 +25,11 @@ pub(super) async fn run<P: MigrationPort>(env: &EntryEnv<'_, P>, setup: Option<&
     // Two replacements on one identity would both try to create it: one at a time.
     let lock = env.identity_lock(&serde_json::to_string(&setup.identity).unwrap_or_default());
     let _one_run = lock.lock().await;
-    let migration = env.journal();
+    let (cloud, cloud_identity) = env.cloud();
     let journal = match env.record().replacement_run_id {
         Some(run_id) => env.store.load(&run_id)?,
         None => {
-            let journal = RunJournal::new(&migration.cloud, migration.cloud_identity.clone(), setup.clone());
+            let journal = RunJournal::new(&cloud, cloud_identity, setup.clone());
             env.store.save(&journal)?;
             env.update(|record| record.replacement_run_id = Some(journal.run_id.clone())).await?;
             journal

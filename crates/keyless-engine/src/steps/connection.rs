@@ -98,7 +98,8 @@ async fn find_by_name<P: AzurePort>(
         .get(organization)
         .map(|o| o.projects.iter().filter(|p| p.name.eq_ignore_ascii_case(&spec.project)).cloned().collect())
         .unwrap_or_default();
-    let all = env.port.connections(organization, &projects).await?;
+    // Matched by name, project and identity only: no pipeline access to read.
+    let all = env.port.connections(organization, &projects, &[]).await?;
     let same = all.into_iter().find(|c| {
         c.name.eq_ignore_ascii_case(&spec.name)
             && c.projects.iter().any(|p| p.eq_ignore_ascii_case(&spec.project))

@@ -195,8 +195,9 @@ impl AzurePort for LaggingPrincipalReads<'_> {
         &self,
         org: &OrgName,
         projects: &[ObservedProject],
+        pipeline_access_of: &[String],
     ) -> Result<Vec<ObservedConnection>, AzureError> {
-        self.inner.connections(org, projects).await
+        self.inner.connections(org, projects, pipeline_access_of).await
     }
 
     async fn create_connection(&self, org: &OrgName, new: &NewConnection<'_>) -> Result<ConnectionInfo, AzureError> {
