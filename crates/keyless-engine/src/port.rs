@@ -2,7 +2,9 @@
 //! ([`crate::azure::AzureClients`]) forwards to the `keyless-azure` clients; keeping the seam
 //! narrow documents exactly which calls a run makes.
 
-use keyless_azure::AzureError;
+use std::sync::Arc;
+
+use keyless_azure::{AzureError, devops::ServiceEndpoint};
 use keyless_core::{
     Guid,
     names::OrgName,
@@ -237,6 +239,9 @@ pub struct EndpointState {
     pub client_id: Option<Guid>,
     /// The owning project, where TestConnection runs.
     pub owning_project: Option<Guid>,
+    /// The connection as Azure DevOps answered: what a change sends back, so a change made
+    /// right after a read need not read it again.
+    pub answered: Arc<ServiceEndpoint>,
 }
 
 /// A client secret of an app registration: its key id and when it ends, never its value.
@@ -262,20 +267,23 @@ pub trait MigrationPort: AzurePort {
     /// in every project of the organization.
     async fn read_endpoint(&self, org: &OrgName, project: &str, id: Guid) -> Result<Option<EndpointState>, AzureError>;
     /// `ConvertAuthenticationScheme` to `scheme` (`WorkloadIdentityFederation`, or
-    /// `ServicePrincipal` to revert), same id.
+    /// `ServicePrincipal` to revert), same id. `connection` is its (project, id) as for
+    /// `read_endpoint`; `current` is the connection as last read, sent
+    /// back with the change; without it the connection is read first.
     async fn convert_endpoint(
         &self,
         org: &OrgName,
-        project: &str,
-        id: Guid,
+        connection: (&str, Guid),
+        current: Option<&EndpointState>,
         scheme: &str,
     ) -> Result<EndpointState, AzureError>;
-    /// Switches a workload identity connection to `issuer`, same id.
+    /// Switches a workload identity connection to `issuer`, same id; `current` as for
+    /// `convert_endpoint`.
     async fn switch_endpoint_issuer(
         &self,
         org: &OrgName,
-        project: &str,
-        id: Guid,
+        connection: (&str, Guid),
+        current: Option<&EndpointState>,
         issuer: ConnectionIssuer,
     ) -> Result<EndpointState, AzureError>;
     async fn app_secrets(&self, object_id: Guid) -> Result<Vec<AppSecret>, AzureError>;

@@ -2,6 +2,8 @@
 //! authentication, converting it in place, switching its issuer, and client secrets. The request
 //! shapes are `keyless_azure::devops::wif_connections`' business, not this module's.
 
+use std::sync::Arc;
+
 use keyless_azure::{
     AzureError, ErrorCode,
     devops::{DevOpsClient, ServiceEndpoint, wif_connections::IssuerType},
@@ -27,6 +29,7 @@ fn endpoint_state(endpoint: &ServiceEndpoint) -> EndpointState {
         revert_deadline: datum("revertSchemeDeadline"),
         client_id: endpoint.parameter("serviceprincipalid").and_then(|v| v.parse().ok()),
         owning_project: endpoint.service_endpoint_project_references.first().map(|r| r.project_reference.id),
+        answered: Arc::new(endpoint.clone()),
     }
 }
 
@@ -44,6 +47,19 @@ async fn find_endpoint(devops: &DevOpsClient, project: &str, id: Guid) -> Result
     }
 }
 
+/// Connection `id` as `current` holds it when it is that connection, else as read now.
+async fn current_or_read(
+    devops: &DevOpsClient,
+    org: &OrgName,
+    (project, id): (&str, Guid),
+    current: Option<&EndpointState>,
+) -> Result<Arc<ServiceEndpoint>, AzureError> {
+    match current.filter(|state| state.id == id) {
+        Some(state) => Ok(state.answered.clone()),
+        None => Ok(Arc::new(find_endpoint(devops, project, id).await?.ok_or_else(|| missing_connection(org, id))?)),
+    }
+}
+
 impl MigrationPort for AzureClients {
     async fn read_endpoint(&self, org: &OrgName, project: &str, id: Guid) -> Result<Option<EndpointState>, AzureError> {
         let devops = self.devops(org).await?;
@@ -53,24 +69,24 @@ impl MigrationPort for AzureClients {
     async fn convert_endpoint(
         &self,
         org: &OrgName,
-        project: &str,
-        id: Guid,
+        (project, id): (&str, Guid),
+        current: Option<&EndpointState>,
         scheme: &str,
     ) -> Result<EndpointState, AzureError> {
         let devops = self.devops(org).await?;
-        let endpoint = find_endpoint(&devops, project, id).await?.ok_or_else(|| missing_connection(org, id))?;
+        let endpoint = current_or_read(&devops, org, (project, id), current).await?;
         Ok(endpoint_state(&devops.convert_endpoint_scheme(&endpoint, scheme).await?))
     }
 
     async fn switch_endpoint_issuer(
         &self,
         org: &OrgName,
-        project: &str,
-        id: Guid,
+        (project, id): (&str, Guid),
+        current: Option<&EndpointState>,
         issuer: ConnectionIssuer,
     ) -> Result<EndpointState, AzureError> {
         let devops = self.devops(org).await?;
-        let endpoint = find_endpoint(&devops, project, id).await?.ok_or_else(|| missing_connection(org, id))?;
+        let endpoint = current_or_read(&devops, org, (project, id), current).await?;
         let issuer = match issuer {
             ConnectionIssuer::Entra => IssuerType::EntraId,
             ConnectionIssuer::AzureDevOps => IssuerType::AzureDevOps,

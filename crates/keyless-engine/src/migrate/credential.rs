@@ -123,17 +123,22 @@ pub(crate) enum Written {
 /// credential of that name already trusts something else. `writers` is the identity's lock,
 /// held around the write only: the look-first read runs beside other entries' writes (each
 /// entry's credential has its own name, and a 21st write is refused by Entra and reported as
-/// the cap), while the writes themselves take turns, as a managed identity requires.
+/// the cap), while the writes themselves take turns, as a managed identity requires. `listed`
+/// is the identity's credentials when the caller has just read them, so they are not read
+/// twice.
 pub(crate) async fn write<P: MigrationPort>(
     env: &EntryEnv<'_, P>,
-    identity: &ExistingIdentity,
+    (identity, listed): (&ExistingIdentity, Option<Vec<ObservedFic>>),
     writers: &tokio::sync::Mutex<()>,
     name: &str,
     issuer: &str,
     subject: &str,
 ) -> Result<Written, EngineError> {
     let az = |e: AzureError| EngineError::azure(format!("Write the federated credential of {}", env.label), e);
-    let existing = list(env.port, &identity.holder).await.map_err(az)?;
+    let existing = match listed {
+        Some(listed) => listed,
+        None => list(env.port, &identity.holder).await.map_err(az)?,
+    };
     let intended = env.record().intent;
     let ours = |name: &str| intended.as_ref().is_some_and(|i| i.names(IntentKind::FederatedCredential, name));
     if let Some(found) = existing.iter().find(|f| same(f, issuer, subject)) {

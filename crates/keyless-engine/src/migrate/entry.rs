@@ -12,6 +12,7 @@ use keyless_core::{
     federation::{IssuerKind, fic_name_for_connection, issuer_kind},
     migration::{CredentialWriter, EntryStatus, MigrationAction, PlannedCredential},
     names::OrgName,
+    observed::ObservedFic,
     setup::Setup,
 };
 
@@ -57,20 +58,21 @@ async fn in_place<P: MigrationPort>(env: &EntryEnv<'_, P>) -> Result<(), EngineE
     let switch = env.planned.action == MigrationAction::SwitchIssuer;
     let endpoint = read(env, &org).await?;
     if !migrated(&endpoint) && !env.record().has(EntryStep::Converted) {
+        let mut identity = None;
         if switch {
-            remember_old_credential(env, &endpoint).await?;
+            identity = remember_old_credential(env, &endpoint).await?;
         }
         if let Some(credential) =
             env.planned.credential.as_ref().filter(|c| c.written_by != CredentialWriter::AzureDevOps)
             && !env.record().has(EntryStep::CredentialWritten)
-            && !write_credential(env, &endpoint, credential).await?
+            && !write_credential(env, (&endpoint, identity), credential).await?
         {
             return Ok(());
         }
         env.may_continue()?;
         let title = if switch { "Switch to the Entra issuer" } else { "Convert to workload identity federation" };
         let started = env.started(EntryStep::Converted, title);
-        let after = change(env, &org, switch).await?;
+        let after = change(env, &org, &endpoint, switch).await?;
         let detail = match &after.revert_deadline {
             Some(deadline) => format!("same connection id; it can be reverted until {deadline}"),
             None => "same connection id".to_string(),
@@ -182,30 +184,32 @@ async fn identity_of<P: MigrationPort>(
 }
 
 /// Before a switch, the Azure DevOps-issuer credential the connection uses now, kept whole in the
-/// journal so it is removed after verification, and put back by a revert.
+/// journal so it is removed after verification, and put back by a revert. Answers the identity
+/// and its credentials when it read them, for the credential write that follows.
 async fn remember_old_credential<P: MigrationPort>(
     env: &EntryEnv<'_, P>,
     endpoint: &EndpointState,
-) -> Result<(), EngineError> {
+) -> Result<Option<(ExistingIdentity, Vec<ObservedFic>)>, EngineError> {
     if env.record().old_credential.is_some() {
-        return Ok(());
+        return Ok(None);
     }
-    let (Some(issuer), Some(subject)) = (&endpoint.issuer, &endpoint.subject) else { return Ok(()) };
+    let (Some(issuer), Some(subject)) = (&endpoint.issuer, &endpoint.subject) else { return Ok(None) };
     let identity = identity_of(env, endpoint).await?;
     let present = credential::list(env.port, &identity.holder)
         .await
         .map_err(|e| EngineError::azure(format!("Read the credentials of {}", identity.display_name), e))?;
-    if let Some(old) = present.into_iter().find(|f| credential::same(f, issuer, subject)) {
-        let held = super::journal::HeldCredential { holder: identity.holder, credential: old };
+    if let Some(old) = present.iter().find(|f| credential::same(f, issuer, subject)) {
+        let held = super::journal::HeldCredential { holder: identity.holder.clone(), credential: old.clone() };
         env.update(|record| record.old_credential = Some(held)).await?;
     }
-    Ok(())
+    Ok(Some((identity, present)))
 }
 
 /// Writes the credential the connection will present; `false` when it was handed off instead.
+/// `known` is the connection's identity and its credentials when they were just read.
 async fn write_credential<P: MigrationPort>(
     env: &EntryEnv<'_, P>,
-    endpoint: &EndpointState,
+    (endpoint, known): (&EndpointState, Option<(ExistingIdentity, Vec<ObservedFic>)>),
     planned: &PlannedCredential,
 ) -> Result<bool, EngineError> {
     let subject = planned.subject.clone().ok_or_else(|| {
@@ -216,7 +220,10 @@ async fn write_credential<P: MigrationPort>(
         )
     })?;
     env.may_continue()?;
-    let identity = identity_of(env, endpoint).await?;
+    let (identity, listed) = match known {
+        Some((identity, listed)) => (identity, Some(listed)),
+        None => (identity_of(env, endpoint).await?, None),
+    };
     let name = fic_name_for_connection(env.planned.id);
     let started = env
         .started(EntryStep::CredentialWritten, format!("Add the Entra-issuer credential to {}", identity.display_name));
@@ -225,7 +232,7 @@ async fn write_credential<P: MigrationPort>(
         return Ok(false);
     }
     let writers = env.identity_lock(&identity.client_id.to_string());
-    let written = credential::write(env, &identity, &writers, &name, &planned.issuer, &subject).await?;
+    let written = credential::write(env, (&identity, listed), &writers, &name, &planned.issuer, &subject).await?;
     match written {
         Written::Ours(held) => {
             let detail = format!("{} on {}", held.credential.name, identity.display_name);
@@ -277,15 +284,18 @@ async fn hand_off<P: MigrationPort>(
 }
 
 /// Converts or switches; an answer lost on the way back is checked by reading the connection.
+/// Converts or switches the connection, sending back `current` as just read.
 async fn change<P: MigrationPort>(
     env: &EntryEnv<'_, P>,
     org: &OrgName,
+    current: &EndpointState,
     switch: bool,
 ) -> Result<EndpointState, EngineError> {
+    let connection = (env.planned.project.as_str(), env.planned.id);
     let sent = if switch {
-        env.port.switch_endpoint_issuer(org, &env.planned.project, env.planned.id, ConnectionIssuer::Entra).await
+        env.port.switch_endpoint_issuer(org, connection, Some(current), ConnectionIssuer::Entra).await
     } else {
-        env.port.convert_endpoint(org, &env.planned.project, env.planned.id, WORKLOAD_IDENTITY).await
+        env.port.convert_endpoint(org, connection, Some(current), WORKLOAD_IDENTITY).await
     };
     let title = if switch { "Switch the issuer of" } else { "Convert" };
     match sent {

@@ -158,7 +158,7 @@ async fn revert_conversion<P: MigrationPort>(
     let az = |e| EngineError::azure(format!("Revert {}", record.label), e);
     let converted = endpoint.is_some_and(|e| e.scheme == "WorkloadIdentityFederation");
     if converted {
-        port.convert_endpoint(org, project, id, "ServicePrincipal").await.map_err(az)?;
+        port.convert_endpoint(org, (project, id), endpoint, "ServicePrincipal").await.map_err(az)?;
     }
     if let Some(written) = &record.written_credential {
         credential::remove(port, written).await.map_err(az)?;
@@ -182,7 +182,8 @@ async fn revert_switch<P: MigrationPort>(
         }
         return Ok("the connection was not switched; the credential Keyless added is removed".into());
     }
-    let after = port.switch_endpoint_issuer(org, project, id, ConnectionIssuer::AzureDevOps).await.map_err(az)?;
+    let after =
+        port.switch_endpoint_issuer(org, (project, id), None, ConnectionIssuer::AzureDevOps).await.map_err(az)?;
     let back = after
         .issuer
         .as_deref()
