@@ -29,15 +29,6 @@ pub fn managed_identity_resource_id(subscription: Guid, resource_group: &str, na
 pub async fn observe<P: AzurePort>(port: &P, setup: &Setup) -> Result<Observed, EngineError> {
     let step = "read current state";
     let az = |e| EngineError::azure(step, e);
-    // The tenant and the identities are read side by side: neither needs the other.
-    let (tenant, identities) = futures::join!(port.signed_in_tenant(), find_identities(port, setup));
-    let (tenant_id, can_register_apps) = tenant.map_err(az)?;
-    let mut observed = Observed { tenant_id, can_register_apps, ..Observed::default() };
-
-    for identity in identities? {
-        observed.identities.insert(identity.display_name.clone(), identity);
-    }
-    let principals: Vec<Guid> = observed.identities.values().filter_map(|i| i.principal_id).collect();
 
     let mut orgs: BTreeSet<OrgName> = setup.organizations.iter().map(|o| o.name.clone()).collect();
     for connection in &setup.connections {
@@ -63,7 +54,6 @@ pub async fn observe<P: AzurePort>(port: &P, setup: &Setup) -> Result<Observed, 
         named_connections.entry(connection.organization.clone()).or_default().push(connection.name.clone());
     }
     let read_org = |org: OrgName| {
-        let principals = principals.clone();
         let likely: Vec<String> = likely_projects.get(&org).into_iter().flatten().cloned().collect();
         let named = named_connections.get(&org).cloned().unwrap_or_default();
         async move {
@@ -79,9 +69,54 @@ pub async fn observe<P: AzurePort>(port: &P, setup: &Setup) -> Result<Observed, 
             };
             let (projects, connections) = contents
                 .map_err(|e| EngineError::azure(format!("list projects and service connections of {org}"), e))?;
-            // The memberships of each principal are read side by side.
-            let memberships = try_join_all(principals.iter().map(|principal| {
-                let (org, projects) = (&org, &projects);
+            Ok::<_, EngineError>(Some((
+                org,
+                ObservedOrganization {
+                    id: info.id,
+                    tenant_id: info.tenant_id,
+                    projects,
+                    memberships: BTreeMap::new(),
+                    connections,
+                },
+            )))
+        }
+    };
+    // The subscriptions the setup's Azure scopes are in, for their names.
+    let subscriptions: BTreeSet<Guid> = setup
+        .connections
+        .iter()
+        .filter_map(|c| match &c.kind {
+            ConnectionKind::AzureRm { scope, .. } => scope_subscription(scope),
+            _ => None,
+        })
+        .collect();
+    let read_subscription_names = try_join_all(subscriptions.into_iter().map(|subscription| async move {
+        Ok::<_, EngineError>(port.subscription_name(subscription).await.map_err(az)?.map(|name| (subscription, name)))
+    }));
+    // The tenant, the identities, the organizations and the subscriptions are read side by
+    // side: none needs the others. Only the memberships and role assignments wait, for the
+    // identities' principals.
+    let (tenant, identities, organizations, subscription_names) = futures::join!(
+        port.signed_in_tenant(),
+        find_identities(port, setup),
+        try_join_all(orgs.into_iter().map(read_org)),
+        read_subscription_names
+    );
+    let (tenant_id, can_register_apps) = tenant.map_err(az)?;
+    let mut observed = Observed { tenant_id, can_register_apps, ..Observed::default() };
+    observed.subscription_names = subscription_names?.into_iter().flatten().collect();
+    for identity in identities? {
+        observed.identities.insert(identity.display_name.clone(), identity);
+    }
+    let principals: Vec<Guid> = observed.identities.values().filter_map(|i| i.principal_id).collect();
+    let mut organizations: Vec<(OrgName, ObservedOrganization)> = organizations?.into_iter().flatten().collect();
+
+    // The memberships of each principal in each organization, side by side.
+    let read_memberships = try_join_all(organizations.iter_mut().map(|(org, organization)| {
+        let principals = &principals;
+        async move {
+            let found = try_join_all(principals.iter().map(|principal| {
+                let (org, projects) = (&*org, &organization.projects);
                 async move {
                     let found = port
                         .find_membership(org, *principal, projects)
@@ -91,43 +126,30 @@ pub async fn observe<P: AzurePort>(port: &P, setup: &Setup) -> Result<Observed, 
                 }
             }))
             .await?;
-            let memberships: BTreeMap<_, _> = memberships.into_iter().flatten().collect();
-            Ok::<_, EngineError>(Some((
-                org,
-                ObservedOrganization { id: info.id, tenant_id: info.tenant_id, projects, memberships, connections },
-            )))
+            organization.memberships = found.into_iter().flatten().collect();
+            Ok::<_, EngineError>(())
         }
-    };
-    // Role assignments and subscription names need nothing the organizations answer, so
-    // they are read beside them.
-    let read_azure = async {
-        let mut role_assignments = vec![];
-        let mut subscription_names = BTreeMap::new();
-        for connection in &setup.connections {
-            let ConnectionKind::AzureRm { scope, .. } = &connection.kind else { continue };
-            let path = scope.arm_path();
-            for principal in &principals {
-                let found = port.list_role_assignments(&path, *principal).await.map_err(az)?;
-                for assignment in found {
-                    if !role_assignments.contains(&assignment) {
-                        role_assignments.push(assignment);
-                    }
-                }
-            }
-            if let Some(subscription) = scope_subscription(scope)
-                && let std::collections::btree_map::Entry::Vacant(slot) = subscription_names.entry(subscription)
-                && let Some(name) = port.subscription_name(subscription).await.map_err(az)?
-            {
-                slot.insert(name);
-            }
+    }));
+    // Each principal's role assignments at each scope the setup names, beside the memberships.
+    let mut scopes: Vec<String> = vec![];
+    for connection in &setup.connections {
+        if let ConnectionKind::AzureRm { scope, .. } = &connection.kind
+            && !scopes.contains(&scope.arm_path())
+        {
+            scopes.push(scope.arm_path());
         }
-        Ok::<_, EngineError>((role_assignments, subscription_names))
-    };
-    let (organizations, azure) = futures::join!(try_join_all(orgs.into_iter().map(read_org)), read_azure);
-    for (name, org) in organizations?.into_iter().flatten() {
-        observed.organizations.insert(name, org);
     }
-    (observed.role_assignments, observed.subscription_names) = azure?;
+    let pairs: Vec<(&String, &Guid)> = scopes.iter().flat_map(|s| principals.iter().map(move |p| (s, p))).collect();
+    let read_role_assignments =
+        try_join_all(pairs.into_iter().map(|(scope, principal)| port.list_role_assignments(scope, *principal)));
+    let (memberships, role_assignments) = futures::join!(read_memberships, read_role_assignments);
+    memberships?;
+    observed.organizations.extend(organizations);
+    for assignment in role_assignments.map_err(az)?.into_iter().flatten() {
+        if !observed.role_assignments.contains(&assignment) {
+            observed.role_assignments.push(assignment);
+        }
+    }
     Ok(observed)
 }
 
@@ -200,10 +222,16 @@ where
 
 async fn app_identity<P: AzurePort>(port: &P, app: AppInfo) -> Result<ObservedIdentity, EngineError> {
     let az = |e| EngineError::azure(format!("read app registration {}", app.display_name), e);
-    let principal_id = port.find_service_principal(app.app_id).await.map_err(az)?;
-    let fics = port.list_app_fics(app.object_id).await.map_err(az)?;
-    let can_write_fics = port.can_write_app(app.object_id).await.map_err(az)?;
-    let (tenant_id, _) = port.signed_in_tenant().await.map_err(az)?;
+    // Four reads that need only the app: side by side.
+    let (principal_id, fics, can_write_fics, tenant) = futures::join!(
+        port.find_service_principal(app.app_id),
+        port.list_app_fics(app.object_id),
+        port.can_write_app(app.object_id),
+        port.signed_in_tenant()
+    );
+    let (principal_id, fics, can_write_fics) =
+        (principal_id.map_err(az)?, fics.map_err(az)?, can_write_fics.map_err(az)?);
+    let (tenant_id, _) = tenant.map_err(az)?;
     Ok(ObservedIdentity {
         kind: IdentityKind::AppRegistration,
         display_name: app.display_name.clone(),
@@ -220,8 +248,9 @@ async fn app_identity<P: AzurePort>(port: &P, app: AppInfo) -> Result<ObservedId
 
 async fn mi_identity<P: AzurePort>(port: &P, mi: ManagedIdentityInfo) -> Result<ObservedIdentity, EngineError> {
     let az = |e| EngineError::azure(format!("read managed identity {}", mi.name), e);
-    let fics = port.list_mi_fics(&mi.resource_id).await.map_err(az)?;
-    let can_write_fics = port.can_write_managed_identity(&mi.resource_id).await.map_err(az)?;
+    let (fics, can_write_fics) =
+        futures::join!(port.list_mi_fics(&mi.resource_id), port.can_write_managed_identity(&mi.resource_id));
+    let (fics, can_write_fics) = (fics.map_err(az)?, can_write_fics.map_err(az)?);
     Ok(ObservedIdentity {
         kind: IdentityKind::ManagedIdentity,
         display_name: mi.name.clone(),
