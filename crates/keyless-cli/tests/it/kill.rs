@@ -1,5 +1,6 @@
-//! Killed-process chaos: `keyless apply` of a setup spanning organizations and `keyless migrate
-//! apply` of a wave, each SIGKILLed at every step boundary and run again, end exactly like an
+//! Killed-process chaos: `keyless apply` of a setup spanning organizations, `keyless migrate
+//! apply` of a wave, and of a token connection's replacement (an onboarding run inside the
+//! migration), each SIGKILLed at every step boundary and run again, end exactly like an
 //! uninterrupted run: the same objects modulo generated ids, none twice, nothing half made, one
 //! finished journal, no stale file.
 //!
@@ -9,7 +10,12 @@
 
 use std::{path::Path, sync::Arc};
 
-use crate::kill_support::{Reference, kill_at_every_boundary};
+use keyless_emulator::{
+    Scenario,
+    scenario::estate::{EstateShape, PROJECT, connection_id, estate_scenario, organization_name},
+};
+
+use crate::kill_support::{Case, Reference, kill_at_every_boundary};
 
 const SUBSCRIPTION: &str = "9d8c7b6a-5f4e-4d3c-9b2a-190807060504";
 
@@ -98,6 +104,31 @@ fn wave(root: &Path) -> Vec<String> {
     vec![write(root, "migration.toml", WAVE)]
 }
 
+/// One organization of the generated estate: a secret connection and a token connection.
+const TOKEN_ESTATE: EstateShape =
+    EstateShape { organizations: 1, secret_connections: 1, legacy_issuer_connections: 0, token_connections: 1 };
+
+fn token_estate() -> Scenario {
+    estate_scenario(&TOKEN_ESTATE).unwrap()
+}
+
+/// Replaces the estate's token connection with an "Azure DevOps" connection backed by a new app
+/// registration (an onboarding run inside the migration), and converts its secret connection.
+fn token_wave(root: &Path) -> Vec<String> {
+    let org = organization_name(0);
+    let text = format!(
+        "[options]\nwave_size = 1\n\n\
+         [[connections]]\norganization = \"{org}\"\nproject = \"{PROJECT}\"\nname = \"{org}-sc-0\"\nid = \"{}\"\n\
+         action = \"convert-in-place\"\n\n\
+         [[connections]]\norganization = \"{org}\"\nproject = \"{PROJECT}\"\nname = \"{org}-sc-1\"\nid = \"{}\"\n\
+         action = \"replace-with-azure-devops-connection\"\n\
+         identity = {{ kind = \"app-registration\", name = \"kl-kill-replacement\" }}\n",
+        connection_id(0, 0),
+        connection_id(0, 1),
+    );
+    vec![write(root, "migration.toml", &text)]
+}
+
 /// Writes `text` as `name` in `root`, outside the state directory, and returns its path.
 fn write(root: &Path, name: &str, text: &str) -> String {
     let path = root.join(name);
@@ -110,13 +141,17 @@ const MIGRATE: &[&str] = &["migrate", "apply", "-f", "{0}", "--yes"];
 
 /// Kills `command` at every boundary and checks most kills hit a running process.
 async fn check_every_boundary(command: &'static [&'static str], prepare: fn(&Path) -> Vec<String>, at_least: usize) {
-    let reference = Arc::new(Reference::of(command, prepare).await);
+    check_every_boundary_of(Case { command, prepare, scenario: Scenario::demo }, at_least).await;
+}
+
+async fn check_every_boundary_of(case: Case, at_least: usize) {
+    let reference = Arc::new(Reference::of(case).await);
     assert!(reference.steps >= at_least, "{} steps, expected at least {at_least}", reference.steps);
-    let killed = kill_at_every_boundary(command, prepare, reference.clone()).await;
+    let killed = kill_at_every_boundary(case, reference.clone()).await;
     // A kill aimed at a boundary can come after the run's last step when that step ends the
     // run; most must land while the process still works.
     let boundaries = reference.steps - 1;
-    eprintln!("keyless {}: {} steps, killed at {killed:?}", command[0], reference.steps);
+    eprintln!("keyless {}: {} steps, killed at {killed:?}", case.command[0], reference.steps);
     assert!(killed.len() * 4 >= boundaries * 3, "killed at {killed:?} of {boundaries} boundaries");
 }
 
@@ -133,4 +168,9 @@ async fn a_managed_identity_apply_killed_at_every_step_boundary_ends_like_an_uni
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_migration_wave_killed_at_every_step_boundary_ends_like_an_uninterrupted_one() {
     check_every_boundary(MIGRATE, wave, 10).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_connection_replacement_killed_at_every_step_boundary_ends_like_an_uninterrupted_one() {
+    check_every_boundary_of(Case { command: MIGRATE, prepare: token_wave, scenario: token_estate }, 10).await;
 }

@@ -11,7 +11,7 @@ use std::{
     time::Duration,
 };
 
-use keyless_emulator::{EmulatorConfig, RunningEmulator};
+use keyless_emulator::{EmulatorConfig, RunningEmulator, Scenario};
 use serde_json::Value;
 use tokio::{sync::Semaphore, task::JoinSet};
 
@@ -26,11 +26,21 @@ const REQUEST_LATENCY_MS: u64 = 3;
 /// SIGKILL's number on Linux and macOS.
 const SIGKILL: i32 = 9;
 
-/// An emulator that answers every request a little late and replicates at once. The CLI waits
-/// seconds between consistency retries, so propagation delays would only make the run slow;
-/// the kill needs time between steps, which the latency gives.
-pub async fn slow_emulator() -> RunningEmulator {
+/// What a killed command runs on: the files it reads, and the world the emulator starts with.
+#[derive(Clone, Copy)]
+pub struct Case {
+    pub command: &'static [&'static str],
+    /// Writes the command's files into the given directory; answers their paths (`{0}`...).
+    pub prepare: fn(&Path) -> Vec<String>,
+    pub scenario: fn() -> Scenario,
+}
+
+/// An emulator of `scenario` that answers every request a little late and replicates at once.
+/// The CLI waits seconds between consistency retries, so propagation delays would only make
+/// the run slow; the kill needs time between steps, which the latency gives.
+pub async fn slow_emulator(scenario: Scenario) -> RunningEmulator {
     keyless_emulator::start(EmulatorConfig {
+        scenario,
         latency_ms: REQUEST_LATENCY_MS,
         device_code_interval: Duration::from_millis(20),
         replication_delay: Duration::ZERO,
@@ -187,13 +197,13 @@ pub struct Reference {
 }
 
 impl Reference {
-    /// Runs `command` uninterrupted on a fresh emulator.
-    pub async fn of(command: &[&str], prepare: impl Fn(&Path) -> Vec<String>) -> Self {
-        let em = slow_emulator().await;
+    /// Runs `case` uninterrupted on a fresh emulator.
+    pub async fn of(case: Case) -> Self {
+        let em = slow_emulator((case.scenario)()).await;
         let seed_defects = em.defects();
         let root = tempfile::tempdir().unwrap();
-        let paths = prepare(root.path());
-        let command = resolve(command, &paths);
+        let paths = (case.prepare)(root.path());
+        let command = resolve(case.command, &paths);
         let invocation = Invocation::new(&command, &em, root.path());
         invocation.run_to_end("uninterrupted").await;
         let steps = recorded_steps(&invocation.state);
@@ -231,21 +241,17 @@ pub fn resolve<'a>(command: &[&'a str], paths: &'a [String]) -> Vec<&'a str> {
 /// the sign-in's polls, for the emulator), so several side by side finish sooner.
 const KILLS_AT_ONCE: usize = 4;
 
-/// Runs `command` once per step boundary `1..reference.steps`, each on a fresh emulator: kills
+/// Runs `case` once per step boundary `1..reference.steps`, each on a fresh emulator: kills
 /// it at the boundary, runs it again to the end, and compares. Returns the boundaries at which
 /// a process was really killed (the others ended on their own first).
-pub async fn kill_at_every_boundary(
-    command: &'static [&'static str],
-    prepare: fn(&Path) -> Vec<String>,
-    reference: Arc<Reference>,
-) -> Vec<usize> {
+pub async fn kill_at_every_boundary(case: Case, reference: Arc<Reference>) -> Vec<usize> {
     let permits = Arc::new(Semaphore::new(KILLS_AT_ONCE));
     let mut kills = JoinSet::new();
     for boundary in 1..reference.steps {
         let (permits, reference) = (permits.clone(), reference.clone());
         kills.spawn(async move {
             let _permit = permits.acquire_owned().await.unwrap();
-            kill_and_resume(boundary, command, prepare, &reference).await
+            kill_and_resume(boundary, case, &reference).await
         });
     }
     let mut killed = Vec::new();
@@ -259,18 +265,13 @@ pub async fn kill_at_every_boundary(
     killed
 }
 
-/// Kills `command` at `boundary` on a fresh emulator, runs it again to the end and compares;
-/// the boundary when the kill hit a running process.
-async fn kill_and_resume(
-    boundary: usize,
-    command: &[&str],
-    prepare: fn(&Path) -> Vec<String>,
-    reference: &Reference,
-) -> Option<usize> {
-    let em = slow_emulator().await;
+/// Kills `case`'s command at `boundary` on a fresh emulator, runs it again to the end and
+/// compares; the boundary when the kill hit a running process.
+async fn kill_and_resume(boundary: usize, case: Case, reference: &Reference) -> Option<usize> {
+    let em = slow_emulator((case.scenario)()).await;
     let root = tempfile::tempdir().unwrap();
-    let paths = prepare(root.path());
-    let invocation = Invocation::new(&resolve(command, &paths), &em, root.path());
+    let paths = (case.prepare)(root.path());
+    let invocation = Invocation::new(&resolve(case.command, &paths), &em, root.path());
     let ending = invocation.kill_at(boundary, "killed").await;
     if let Ending::Exited(code) = ending {
         assert_eq!(code, Some(0), "boundary {boundary}: {}", invocation.stderr_of("killed"));
