@@ -173,3 +173,53 @@ async fn reads_survive_injected_throttling() {
     let devops = azure.devops_in_tenant(&OrgName::parse(minimal_ids::ORG_NAME).unwrap(), Some(minimal_ids::TENANT));
     assert!(!devops.projects().await.unwrap().is_empty());
 }
+
+/// A session whose home tenant refuses the first Azure DevOps token it is asked for, counting
+/// the home tenant's Azure DevOps token requests.
+struct FirstHomeDevOpsTokenRefused {
+    session: keyless_azure::auth::Session,
+    home_devops_asked: std::sync::atomic::AtomicUsize,
+}
+
+impl TokenSource for FirstHomeDevOpsTokenRefused {
+    fn token(
+        &self,
+        resource: Resource,
+        tenant: Option<keyless_core::Guid>,
+    ) -> futures::future::BoxFuture<'_, Result<AccessToken, keyless_azure::auth::AuthError>> {
+        let asked = (resource == Resource::DevOps && tenant.is_none())
+            .then(|| self.home_devops_asked.fetch_add(1, std::sync::atomic::Ordering::SeqCst));
+        Box::pin(async move {
+            if asked == Some(0) {
+                return Err(keyless_azure::auth::AuthError::Refused {
+                    error: "temporarily_unavailable".into(),
+                    description: "AADSTS50196: the server is busy".into(),
+                });
+            }
+            self.session.token(resource, tenant).await
+        })
+    }
+}
+
+#[tokio::test]
+async fn a_home_tenant_devops_token_refused_ahead_of_discovery_is_asked_again_when_needed_and_not_ahead_again() {
+    let em = start(fast_config()).await;
+    let (_, session) = signed_in(&em).await;
+    let tokens = Arc::new(FirstHomeDevOpsTokenRefused { session: session.clone(), home_devops_asked: 0.into() });
+    let azure = AzureClient::new(session.http().clone(), session.cloud().clone(), tokens.clone());
+    let org = OrgName::parse(minimal_ids::ORG_NAME).unwrap();
+
+    // The refused token asked for ahead of discovery does not fail the organization...
+    let devops = azure.devops(&org).await.unwrap();
+    assert_eq!(devops.tenant(), Some(minimal_ids::TENANT));
+    // ...and the request that needs a token still gets one.
+    assert!(devops.projects().await.unwrap().iter().any(|p| p.id == minimal_ids::PROJECT));
+    let after_first = tokens.home_devops_asked.load(std::sync::atomic::Ordering::SeqCst);
+    assert!(after_first >= 1, "the home tenant's token was asked for ahead of discovery");
+
+    // Another organization client of the same client does not ask ahead again.
+    azure.devops(&org).await.unwrap();
+    let fabrikam = OrgName::parse("fabrikam").unwrap();
+    let _ = azure.devops(&fabrikam).await;
+    assert_eq!(tokens.home_devops_asked.load(std::sync::atomic::Ordering::SeqCst), after_first);
+}
