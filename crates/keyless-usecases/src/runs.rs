@@ -46,6 +46,11 @@ impl RunSettings {
     fn apply_options(&self) -> ApplyOptions {
         ApplyOptions { consistency: self.consistency.clone(), cancel: self.cancel.clone(), ..ApplyOptions::default() }
     }
+
+    /// Options for applying a plan just made from a fresh observation.
+    fn apply_options_after_observing(&self) -> ApplyOptions {
+        ApplyOptions { observed_for_this_apply: true, ..self.apply_options() }
+    }
 }
 
 /// A setup planned against the live state.
@@ -110,8 +115,16 @@ pub async fn apply_setup(
     let journal =
         resumed.unwrap_or_else(|| RunJournal::new(&connected.cloud.profile.name, Some(cloud.clone()), setup.clone()));
     let run_id = journal.run_id.clone();
-    let outcome =
-        apply(&connected.port, &settings.store, reporter, &plan, &observed, journal, &settings.apply_options()).await;
+    let outcome = apply(
+        &connected.port,
+        &settings.store,
+        reporter,
+        &plan,
+        &observed,
+        journal,
+        &settings.apply_options_after_observing(),
+    )
+    .await;
     finished(connected, &settings.store, &plan, &run_id, outcome)
 }
 

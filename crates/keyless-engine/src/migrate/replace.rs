@@ -52,7 +52,8 @@ pub(super) async fn run<P: MigrationPort>(env: &EntryEnv<'_, P>, setup: Option<&
     let observed = observe(env.port, setup).await?;
     let plan = build_plan(setup, &observed)?;
     // The inner run stops only when the migration is cancelled, never part-way on a step count.
-    let options = ApplyOptions { stop_after_steps: None, ..env.options.clone() };
+    // The plan was made from the observation just above.
+    let options = ApplyOptions { stop_after_steps: None, observed_for_this_apply: true, ..env.options.clone() };
     let inner = InnerRun { outer: env.reporter, prefix: &env.label };
     let finished = apply(env.port, env.store, &inner, &plan, &observed, journal, &options).await?;
     let handed_off = finished.status == RunStatus::WaitingForHandOff;

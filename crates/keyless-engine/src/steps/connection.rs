@@ -37,7 +37,8 @@ pub(super) async fn run<P: AzurePort>(
     // create a second connection.
     let found = match existing_id {
         Some(id) => env.port.get_connection(&spec.organization, id).await.map_err(az)?,
-        None => find_by_name(env, spec, client_id).await.map_err(az)?,
+        None if env.looks_first(step) => find_by_name(env, spec, client_id).await.map_err(az)?,
+        None => None,
     };
     let (info, created_now) = match found {
         // Found by id or by name: the plan may have been made after the killed attempt's

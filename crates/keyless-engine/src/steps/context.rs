@@ -34,6 +34,11 @@ pub struct ApplyOptions {
     /// How far the service's clock may be behind this machine's when a creation time is
     /// compared with an intent; `None` is [`crate::assumptions::CLOCK_SKEW`].
     pub clock_skew: Option<Duration>,
+    /// The plan comes from an observation made for this apply, just before it. Then a step
+    /// that no attempt of the run announced (no intent) creates what the observation did not
+    /// show without looking for it first: nothing of the run's can be there, and the
+    /// observation is as fresh as a look would be. Steps with an intent still look first.
+    pub observed_for_this_apply: bool,
 }
 
 impl ApplyOptions {
@@ -103,6 +108,12 @@ impl<P> StepEnv<'_, P> {
     /// Reports replication waits of one step as progress events.
     pub fn observer<'s>(&'s self, step_id: &'s str) -> StepWaitReporter<'s> {
         StepWaitReporter { reporter: self.reporter, step_id }
+    }
+
+    /// Whether `step` must look for what it creates before creating it: unless the plan's
+    /// observation was made for this apply and no attempt of the run announced the step.
+    pub fn looks_first(&self, step: &Step) -> bool {
+        !self.options.observed_for_this_apply || self.intent(step).is_some()
     }
 
     /// The intent an earlier attempt of this run wrote for `step`, if any.

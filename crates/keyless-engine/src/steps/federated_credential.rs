@@ -62,11 +62,14 @@ pub(super) async fn run<P: AzurePort>(
         ..StepOutputs::default()
     };
     let ours = env.intent(step).is_some_and(|i| i.names(IntentKind::FederatedCredential, &name));
-    let existing = match kind {
-        IdentityKind::AppRegistration => env.port.list_app_fics(object_ref.parse().unwrap_or_default()).await,
-        IdentityKind::ManagedIdentity => env.port.list_mi_fics(&object_ref).await,
-    }
-    .map_err(az)?;
+    // Without a look, the observation's credentials of the identity stand for one.
+    let existing = match (env.looks_first(step), kind) {
+        (false, _) => env.observed.identities.get(&identity.display_name).map(|i| i.fics.clone()).unwrap_or_default(),
+        (true, IdentityKind::AppRegistration) => {
+            env.port.list_app_fics(object_ref.parse().unwrap_or_default()).await.map_err(az)?
+        }
+        (true, IdentityKind::ManagedIdentity) => env.port.list_mi_fics(&object_ref).await.map_err(az)?,
+    };
     if let Some(found) =
         existing.iter().find(|f| compare_fic(&f.issuer, &f.subject, &f.audiences, &issuer, &subject) == FicMatch::Exact)
     {

@@ -24,7 +24,11 @@ pub(super) async fn run<P: AzurePort>(
     let earlier = env.intent(step);
     match create {
         IdentityCreate::AppRegistration { display_name } => {
-            let found = env.port.find_app(Some(display_name), None).await.map_err(az)?;
+            let found = if env.looks_first(step) {
+                env.port.find_app(Some(display_name), None).await.map_err(az)?
+            } else {
+                None
+            };
             let ours = earlier.is_some_and(|i| i.names(IntentKind::AppRegistration, display_name));
             let (app, created_now) = match found {
                 Some(app) => (app, ours),
@@ -61,7 +65,7 @@ pub(super) async fn run<P: AzurePort>(
         IdentityCreate::ManagedIdentity { name, subscription, resource_group, location } => {
             let id = crate::observe::managed_identity_resource_id(*subscription, resource_group, name);
             let ours = earlier.is_some_and(|i| i.names(IntentKind::ManagedIdentity, &id));
-            let existed = env.port.find_managed_identity(&id).await.map_err(az)?.is_some();
+            let existed = env.looks_first(step) && env.port.find_managed_identity(&id).await.map_err(az)?.is_some();
             if !existed {
                 env.intend(step, IntentKind::ManagedIdentity, &id)?;
             }

@@ -23,7 +23,13 @@ pub(super) async fn run<P: AzurePort>(
     let app_id = env.slot(slot).client_id.unwrap_or_default();
     let key = app_id.to_string();
     let ours = env.intent(step).is_some_and(|i| i.names(IntentKind::ServicePrincipal, &key));
-    if let Some(id) = env.port.find_service_principal(app_id).await.map_err(az)? {
+    // Without a look, the observation's principal of the identity stands for one.
+    let found = if env.looks_first(step) {
+        env.port.find_service_principal(app_id).await.map_err(az)?
+    } else {
+        env.observed.identities.values().find(|i| i.client_id == app_id).and_then(|i| i.principal_id)
+    };
+    if let Some(id) = found {
         return Ok(principal_record(id, app_id, ours));
     }
     env.intend(step, IntentKind::ServicePrincipal, &key)?;

@@ -54,11 +54,17 @@ fn chaos_config() -> EmulatorConfig {
     }
 }
 
-/// Waits long enough for the slowest propagation, with every other option as the suite's.
+/// Waits long enough for the slowest propagation, with every other option as the suite's. Each
+/// apply here plans from an observation made for it (`apply_with`), as `keyless apply` does, so
+/// steps no attempt announced create without looking first, and resumed ones look.
 fn chaos_options() -> ApplyOptions {
     let base = options();
     let budget = base.consistency.budget.max(delay() * 4);
-    ApplyOptions { consistency: ConsistencyPolicy { budget, ..base.consistency }, ..base }
+    ApplyOptions {
+        consistency: ConsistencyPolicy { budget, ..base.consistency },
+        observed_for_this_apply: true,
+        ..base
+    }
 }
 
 async fn chaos_world() -> World {

@@ -139,3 +139,27 @@ async fn a_second_apply_of_the_same_setup_is_refused_while_the_first_runs() {
     assert!(matches!(first, UseCaseError::Declined), "{first}");
     assert!(runs::list_runs(&store, None).unwrap().is_empty(), "a declined apply leaves no run behind");
 }
+
+#[tokio::test]
+async fn a_fresh_apply_creates_what_its_observation_did_not_show_without_looking_for_it_again() {
+    let world = signed_in().await;
+    let state = tempfile::tempdir().unwrap();
+    let store = JournalStore::new(state.path());
+    let before = world.demo.emulator().requests().last().map_or(0, |r| r.sequence);
+    let outcome = apply_onboarding(&world.connected, &settings(&world, &store)).await;
+    assert_eq!(outcome.journal.status, RunStatus::Completed);
+
+    let reads = |matches: &dyn Fn(&str) -> bool| {
+        let requests = world.demo.emulator().requests();
+        requests.iter().filter(|r| r.sequence > before && r.method == "GET" && matches(&r.path)).count()
+    };
+    // The observation looks the app registration and its "-2" sibling up by name; the identity
+    // step creates it without a third look.
+    assert_eq!(reads(&|path| path == "/graph/v1.0/applications"), 2);
+    // Nothing of the run's can exist before its steps announce it: no service principal or
+    // credential is looked for before it is created.
+    assert_eq!(reads(&|path| path.starts_with("/graph/v1.0/servicePrincipals(appId=")), 0);
+    assert_eq!(reads(&|path| path.ends_with("/federatedIdentityCredentials")), 0);
+    let created = outcome.journal.steps.values().flat_map(|s| s.created.iter()).count();
+    assert!(created >= 4, "app, service principal, connection and credential are created: {created}");
+}
