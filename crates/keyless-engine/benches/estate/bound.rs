@@ -19,7 +19,8 @@
 //!   distinct resource its migration touched (its path, without the project it was reached
 //!   through), one TestConnection for an entry verified in place, and nothing for the reads the
 //!   planning already counted. A connection replaced by an onboarding run adds that run's
-//!   chain (`replacement_chain`), counted from the run's journal.
+//!   chain (`replacement_chain`), counted from the run's journal, with a wait for each new
+//!   object a later step of that run must wait for.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
@@ -125,7 +126,9 @@ pub struct BoundEntry {
     /// Whether it is migrated in place and verified with TestConnection (whose path does not
     /// name the connection).
     pub verified_in_place: bool,
-    /// What the emulator makes it wait before its new credential is accepted.
+    /// What the emulator makes it wait on its chain: before its new credential is accepted,
+    /// and for a replacement also before its new app and service principal are (see
+    /// [`replacement_chain`]).
     pub wait: Duration,
     /// For a connection replaced by an onboarding run: the requests on that run's chain (its
     /// requests name the objects it creates, not the connection it replaces, so they are
@@ -133,21 +136,33 @@ pub struct BoundEntry {
     pub replacement_requests: usize,
 }
 
-/// The chain of dependent requests of a replacement's onboarding run, from the kinds of step
-/// its journal recorded as created or updated: one planning read, then the identity's creation
-/// (its service principal follows within the replication wait), the membership Azure DevOps
-/// requires before an "Azure DevOps" connection is accepted, the connection, the credential
-/// that needs the connection's subject, and one TestConnection after the credential's
-/// propagation. Each kind counts once: steps of one kind run side by side.
-pub fn replacement_chain<'a>(steps: impl Iterator<Item = (&'a str, bool)>) -> usize {
+/// The chain of a replacement's onboarding run, from the kinds of step its journal recorded
+/// as created or updated: one planning read, then the identity's creation, its service
+/// principal (which Entra accepts only once the new app has replicated), the membership Azure
+/// DevOps requires before an "Azure DevOps" connection is accepted (which it accepts only once
+/// the new service principal has replicated), the connection, the credential that needs the
+/// connection's subject, and one TestConnection once the credential has propagated. Each kind
+/// counts once: steps of one kind run side by side. Answers the requests on the chain and the
+/// waits between them: one per new object a later step must wait for (the app, the service
+/// principal, the credential).
+pub fn replacement_chain<'a>(steps: impl Iterator<Item = (&'a str, bool)>) -> ReplacementChain {
     let mut kinds: BTreeSet<&str> = BTreeSet::new();
     for (id, changed) in steps {
         let kind = id.split('/').next().unwrap_or_default();
-        if changed && matches!(kind, "identity" | "member" | "connection" | "fic") {
+        if changed && matches!(kind, "identity" | "sp" | "member" | "connection" | "fic") {
             kinds.insert(kind);
         }
     }
-    1 + kinds.len() + 1
+    let waits = ["identity", "sp", "fic"].iter().filter(|kind| kinds.contains(*kind)).count();
+    ReplacementChain { requests: 1 + kinds.len() + 1, waits }
+}
+
+/// A replacement run's chain: requests one after another, and waits for replication or
+/// propagation between them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ReplacementChain {
+    pub requests: usize,
+    pub waits: usize,
 }
 
 /// The parts of the migration bound, for the table.

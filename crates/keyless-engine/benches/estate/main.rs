@@ -196,24 +196,32 @@ async fn run(shape: &EstateShape, sending: Sending) -> (Measured, Measured) {
         .filter_map(|planned| {
             let (o, n) = locate(shape, &planned.id.to_string())?;
             let kind = connection_kind(shape, n);
+            // A replacement's chain and waits come from its onboarding run's journal.
+            let replacement = outcome
+                .journal
+                .entry(planned.id)
+                .replacement_run_id
+                .and_then(|run_id| settings.store.load(&run_id).ok())
+                .map(|run| {
+                    replacement_chain(run.steps.iter().map(|(id, record)| {
+                        (id.as_str(), matches!(record.outcome, StepOutcome::Created | StepOutcome::Updated))
+                    }))
+                })
+                .unwrap_or_default();
             Some(BoundEntry {
                 wave: planned.wave?,
                 connection: planned.id.to_string().to_ascii_lowercase(),
                 identity: (kind != EstateConnectionKind::Token)
                     .then(|| identity_object_id(o, n).to_string().to_ascii_lowercase()),
                 verified_in_place: kind != EstateConnectionKind::Token,
-                // A replacement waits for its new identity to replicate, then its credential.
-                wait: if kind == EstateConnectionKind::Token { PROPAGATION * 2 } else { PROPAGATION },
-                replacement_requests: outcome
-                    .journal
-                    .entry(planned.id)
-                    .replacement_run_id
-                    .and_then(|run_id| settings.store.load(&run_id).ok())
-                    .map_or(0, |run| {
-                        replacement_chain(run.steps.iter().map(|(id, record)| {
-                            (id.as_str(), matches!(record.outcome, StepOutcome::Created | StepOutcome::Updated))
-                        }))
-                    }),
+                // Converted in place: its credential's propagation. Replaced: each wait its run
+                // went through.
+                wait: if kind == EstateConnectionKind::Token {
+                    PROPAGATION * replacement.waits as u32
+                } else {
+                    PROPAGATION
+                },
+                replacement_requests: replacement.requests,
             })
         })
         .collect();
