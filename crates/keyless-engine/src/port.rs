@@ -223,7 +223,7 @@ pub trait AzurePort: Send + Sync {
 }
 
 /// A connection's authentication as Azure DevOps shows it, for migrations.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub struct EndpointState {
     pub id: Guid,
     pub name: String,
@@ -242,6 +242,25 @@ pub struct EndpointState {
     /// The connection as Azure DevOps answered: what a change sends back, so a change made
     /// right after a read need not read it again.
     pub answered: Arc<ServiceEndpoint>,
+}
+
+/// Everything but `answered`: the connection as Azure DevOps answered carries its
+/// authorization parameters, which have no place in a log line or an error.
+impl std::fmt::Debug for EndpointState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EndpointState")
+            .field("id", &self.id)
+            .field("name", &self.name)
+            .field("scheme", &self.scheme)
+            .field("issuer", &self.issuer)
+            .field("subject", &self.subject)
+            .field("is_ready", &self.is_ready)
+            .field("creation_mode", &self.creation_mode)
+            .field("revert_deadline", &self.revert_deadline)
+            .field("client_id", &self.client_id)
+            .field("owning_project", &self.owning_project)
+            .finish_non_exhaustive()
+    }
 }
 
 /// A client secret of an app registration: its key id and when it ends, never its value.
@@ -288,4 +307,31 @@ pub trait MigrationPort: AzurePort {
     ) -> Result<EndpointState, AzureError>;
     async fn app_secrets(&self, object_id: Guid) -> Result<Vec<AppSecret>, AzureError>;
     async fn remove_app_secret(&self, object_id: Guid, key_id: Guid) -> Result<(), AzureError>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_endpoint_states_debug_leaves_out_the_answered_connections_parameters() {
+        let mut answered = ServiceEndpoint::default();
+        answered.authorization.parameters.insert("apitoken".into(), "sentinel-not-a-token".into());
+        let state = EndpointState {
+            id: Guid::from_u128(1),
+            name: "shop-nuget-feed".into(),
+            scheme: "Token".into(),
+            issuer: None,
+            subject: None,
+            is_ready: true,
+            creation_mode: None,
+            revert_deadline: None,
+            client_id: None,
+            owning_project: None,
+            answered: Arc::new(answered),
+        };
+        let printed = format!("{state:?}");
+        assert!(printed.contains("shop-nuget-feed"), "{printed}");
+        assert!(!printed.contains("sentinel-not-a-token"), "{printed}");
+    }
 }
