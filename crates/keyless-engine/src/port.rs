@@ -223,7 +223,7 @@ pub trait AzurePort: Send + Sync {
 }
 
 /// A connection's authentication as Azure DevOps shows it, for migrations.
-#[derive(Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct EndpointState {
     pub id: Guid,
     pub name: String,
@@ -241,25 +241,17 @@ pub struct EndpointState {
     pub owning_project: Option<Guid>,
     /// The connection as Azure DevOps answered: what a change sends back, so a change made
     /// right after a read need not read it again.
-    pub answered: Arc<ServiceEndpoint>,
+    pub answered: AnsweredEndpoint,
 }
 
-/// Everything but `answered`: the connection as Azure DevOps answered carries its
-/// authorization parameters, which have no place in a log line or an error.
-impl std::fmt::Debug for EndpointState {
+/// A service connection as Azure DevOps answered it. Its `Debug` names only its id: the
+/// answer carries the authorization parameters, which have no place in a log line or an error.
+#[derive(Clone, PartialEq)]
+pub struct AnsweredEndpoint(pub Arc<ServiceEndpoint>);
+
+impl std::fmt::Debug for AnsweredEndpoint {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("EndpointState")
-            .field("id", &self.id)
-            .field("name", &self.name)
-            .field("scheme", &self.scheme)
-            .field("issuer", &self.issuer)
-            .field("subject", &self.subject)
-            .field("is_ready", &self.is_ready)
-            .field("creation_mode", &self.creation_mode)
-            .field("revert_deadline", &self.revert_deadline)
-            .field("client_id", &self.client_id)
-            .field("owning_project", &self.owning_project)
-            .finish_non_exhaustive()
+        f.debug_tuple("AnsweredEndpoint").field(&self.0.id).finish()
     }
 }
 
@@ -328,7 +320,7 @@ mod tests {
             revert_deadline: None,
             client_id: None,
             owning_project: None,
-            answered: Arc::new(answered),
+            answered: AnsweredEndpoint(Arc::new(answered)),
         };
         let printed = format!("{state:?}");
         assert!(printed.contains("shop-nuget-feed"), "{printed}");

@@ -14,7 +14,7 @@ use super::{
     AzureClients,
     devops::{missing_connection, org_endpoint},
 };
-use crate::port::{AppSecret, ConnectionIssuer, EndpointState, MigrationPort};
+use crate::port::{AnsweredEndpoint, AppSecret, ConnectionIssuer, EndpointState, MigrationPort};
 
 fn endpoint_state(endpoint: &ServiceEndpoint) -> EndpointState {
     let datum = |key: &str| endpoint.data.get(key).and_then(|v| v.as_str()).map(str::to_string);
@@ -29,7 +29,7 @@ fn endpoint_state(endpoint: &ServiceEndpoint) -> EndpointState {
         revert_deadline: datum("revertSchemeDeadline"),
         client_id: endpoint.parameter("serviceprincipalid").and_then(|v| v.parse().ok()),
         owning_project: endpoint.service_endpoint_project_references.first().map(|r| r.project_reference.id),
-        answered: Arc::new(endpoint.clone()),
+        answered: AnsweredEndpoint(Arc::new(endpoint.clone())),
     }
 }
 
@@ -55,7 +55,7 @@ async fn current_or_read(
     current: Option<&EndpointState>,
 ) -> Result<Arc<ServiceEndpoint>, AzureError> {
     match current.filter(|state| state.id == id) {
-        Some(state) => Ok(state.answered.clone()),
+        Some(state) => Ok(state.answered.0.clone()),
         None => Ok(Arc::new(find_endpoint(devops, project, id).await?.ok_or_else(|| missing_connection(org, id))?)),
     }
 }
