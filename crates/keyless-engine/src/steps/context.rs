@@ -11,7 +11,7 @@ use std::{
 use keyless_azure::{ConsistencyPolicy, ReplicationObserver, ReplicationWait, WaitReason};
 use keyless_core::{
     Guid,
-    observed::{IdentityKind, Observed},
+    observed::{IdentityKind, Observed, ObservedIdentity},
     plan::{Plan, Step},
 };
 
@@ -108,6 +108,11 @@ impl<P> StepEnv<'_, P> {
     /// Reports replication waits of one step as progress events.
     pub fn observer<'s>(&'s self, step_id: &'s str) -> StepWaitReporter<'s> {
         StepWaitReporter { reporter: self.reporter, step_id }
+    }
+
+    /// The identity with `client_id` as the plan's observation saw it, if it saw it.
+    pub fn observed_identity(&self, client_id: Option<Guid>) -> Option<&ObservedIdentity> {
+        self.observed.identities.values().find(|i| Some(i.client_id) == client_id)
     }
 
     /// Whether `step` must look for what it creates before creating it: unless the plan's

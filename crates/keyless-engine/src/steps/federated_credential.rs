@@ -64,7 +64,7 @@ pub(super) async fn run<P: AzurePort>(
     let ours = env.intent(step).is_some_and(|i| i.names(IntentKind::FederatedCredential, &name));
     // Without a look, the observation's credentials of the identity stand for one.
     let existing = match (env.looks_first(step), kind) {
-        (false, _) => env.observed.identities.get(&identity.display_name).map(|i| i.fics.clone()).unwrap_or_default(),
+        (false, _) => env.observed_identity(identity.client_id).map(|i| i.fics.clone()).unwrap_or_default(),
         (true, IdentityKind::AppRegistration) => {
             env.port.list_app_fics(object_ref.parse().unwrap_or_default()).await.map_err(az)?
         }

@@ -27,7 +27,7 @@ pub(super) async fn run<P: AzurePort>(
     let found = if env.looks_first(step) {
         env.port.find_service_principal(app_id).await.map_err(az)?
     } else {
-        env.observed.identities.values().find(|i| i.client_id == app_id).and_then(|i| i.principal_id)
+        env.observed_identity(Some(app_id)).and_then(|i| i.principal_id)
     };
     if let Some(id) = found {
         return Ok(principal_record(id, app_id, ours));
