@@ -274,6 +274,7 @@ fn service_of(path: &str) -> Option<FaultService> {
 pub async fn layer(State(em): State<Arc<Emulator>>, req: Request, next: Next) -> Response {
     let path = req.uri().path().to_string();
     let Some(service) = service_of(&path) else { return next.run(req).await };
+    let received_at_micros = em.served.now_micros();
     let method = req.method().as_str().to_string();
     let (latency, mut kind) = em.faults.decide(service, &method, &path);
     if kind.is_none() && !em.throttle.admit(service, &method, &path) {
@@ -289,7 +290,7 @@ pub async fn layer(State(em): State<Arc<Emulator>>, req: Request, next: Next) ->
             faulted(&em, service, kind, req, next).await
         }
     };
-    em.served.record(&method, &path, response.status().as_u16(), kind);
+    em.served.record(&method, &path, response.status().as_u16(), kind, received_at_micros);
     response
 }
 

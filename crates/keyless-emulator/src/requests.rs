@@ -1,5 +1,5 @@
 //! The log of every service request the emulator served: method, path (without the query),
-//! final status and when it was answered, in the order answered, so tests can assert what a
+//! final status and when it arrived and was answered, in the order answered, so tests can assert what a
 //! client sent ("no PATCH") and benchmarks can see what ran at the same time.
 //!
 //! The emulator's own `/_emulator/*` and `/.well-known/*` routes are not logged, and neither
@@ -30,6 +30,8 @@ pub struct ServedRequest {
     pub status: u16,
     /// The fault injected into this request, if any.
     pub fault: Option<FaultKind>,
+    /// When the request arrived, in microseconds since the log started (or was last reset).
+    pub received_at_micros: u64,
     /// When the answer was sent, in microseconds since the log started (or was last reset).
     pub answered_at_micros: u64,
 }
@@ -58,7 +60,12 @@ impl RequestLog {
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    pub fn record(&self, method: &str, path: &str, status: u16, fault: Option<FaultKind>) {
+    /// Now, in the log's microseconds: a request's arrival, for [`RequestLog::record`].
+    pub fn now_micros(&self) -> u64 {
+        self.lock().started.elapsed().as_micros() as u64
+    }
+
+    pub fn record(&self, method: &str, path: &str, status: u16, fault: Option<FaultKind>, received_at_micros: u64) {
         let mut inner = self.lock();
         inner.next_sequence += 1;
         let sequence = inner.next_sequence;
@@ -72,6 +79,7 @@ impl RequestLog {
             path: path.to_string(),
             status,
             fault,
+            received_at_micros,
             answered_at_micros,
         });
     }

@@ -27,7 +27,7 @@ use keyless_core::{
 };
 
 use crate::{Connected, LookupFailure, UnreadPlace, UseCaseError, organizations};
-use identities::{IdentityLookup, IdentityLookups};
+use identities::{IdentityLookup, IdentityLookups, SharedLookup};
 
 /// Every connection found, classified, and every place that could not be read. A project that
 /// could not be read is reported as `UnreadPlace::Organization` named `organization/project`.
@@ -59,6 +59,10 @@ pub async fn take_inventory(
         }
     };
     let lookups = IdentityLookups::new(connected);
+    // Most identities live in the signed-in tenant: its managed identities are listed from
+    // the start, so a managed identity's lookup finds the list ready instead of waiting for
+    // its token and subscriptions after the connections are listed.
+    lookups.start_managed_listing(connected.tenant());
     let per_organization = join_all(names.iter().map(|org| read_organization(connected, org, &lookups))).await;
     lookups.finish().await;
     let mut read = vec![];
@@ -127,7 +131,7 @@ struct ReadOrganization {
 async fn read_organization(
     connected: &Connected,
     org: &OrgName,
-    lookups: &IdentityLookups<'_>,
+    lookups: &IdentityLookups,
 ) -> Result<ReadOrganization, AzureError> {
     let devops = connected.client.devops(org).await?;
     let projects = devops.projects().await?;
@@ -144,6 +148,12 @@ async fn read_organization(
                 let mut seen = seen.lock().unwrap_or_else(|p| p.into_inner());
                 listed.into_iter().filter(|e| e.id.is_some_and(|id| seen.insert(id))).collect()
             };
+            // The identity lookups start ahead of the detail reads: their answers start the
+            // credential and owner reads, one level deeper, while the details are read only
+            // for the row.
+            for endpoint in &fresh {
+                context.identity_lookup(endpoint);
+            }
             Ok::<_, AzureError>(join_all(fresh.into_iter().map(|endpoint| context.read_connection(endpoint))).await)
         }
     }))
@@ -166,11 +176,18 @@ async fn read_organization(
 struct OrganizationContext<'a> {
     devops: &'a DevOpsClient,
     projects: &'a [Project],
-    lookups: &'a IdentityLookups<'a>,
+    lookups: &'a IdentityLookups,
     signed_in: Guid,
 }
 
 impl OrganizationContext<'_> {
+    /// The lookup of a connection's identity (shared with every connection that names it,
+    /// started by the first); `None` for connections without one (token connections).
+    fn identity_lookup(&self, endpoint: &ServiceEndpoint) -> Option<SharedLookup> {
+        let (tenant, client_id) = identity_key(endpoint, self.devops.tenant(), self.signed_in)?;
+        Some(self.lookups.look_up(tenant, client_id))
+    }
+
     /// A connection's pipeline access, last use and identity, all at once.
     async fn read_connection(&self, endpoint: ServiceEndpoint) -> ReadConnection {
         let devops = self.devops;
@@ -186,8 +203,8 @@ impl OrganizationContext<'_> {
         };
         let history = devops.execution_history(id, 1);
         let identity = async {
-            match identity_key(&endpoint, organization_tenant, self.signed_in) {
-                Some((tenant, client_id)) => Some(self.lookups.look_up(tenant, client_id).await),
+            match self.identity_lookup(&endpoint) {
+                Some(lookup) => Some(lookup.await),
                 None => None,
             }
         };

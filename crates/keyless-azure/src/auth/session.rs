@@ -29,10 +29,15 @@ const RENEW_BEFORE: Duration = Duration::from_secs(300);
 const FETCHED_PROFILE_NOTICE: &str = "Keyless does not remember sign-ins to a cloud whose profile was fetched from a URL; this sign-in is kept in memory and ends when Keyless exits.";
 
 enum Credential {
-    /// Serialised so two concurrent redemptions never race on rotation.
-    Refresh(tokio::sync::Mutex<RefreshToken>),
+    /// The newest refresh token. Entra rotates it on every redemption and keeps the one
+    /// redeemed valid until it expires, so redemptions for different resources or tenants run
+    /// side by side; whichever rotation lands last is the one kept.
+    Refresh(Mutex<RefreshToken>),
     AzureCli,
 }
+
+/// Held while a token of one (tenant, resource) is fetched.
+type FetchTurn = Arc<tokio::sync::Mutex<()>>;
 
 struct Remembered {
     store: Arc<dyn RefreshTokenStore>,
@@ -49,6 +54,9 @@ struct SessionInner {
     authority: AuthorityTenant,
     credential: Credential,
     cache: Mutex<HashMap<(Guid, Resource), AccessToken>>,
+    /// One fetch at a time per (tenant, resource): callers that need a token another is
+    /// already fetching wait for it and find it cached, instead of asking Entra again.
+    fetching: Mutex<HashMap<(Guid, Resource), FetchTurn>>,
     remembered: Option<Remembered>,
     storage_notice: Option<String>,
 }
@@ -103,7 +111,7 @@ impl Session {
             Some(store) => remember(store.clone(), options, &account, &refresh).await,
             None => (None, None),
         };
-        let credential = Credential::Refresh(refresh.into());
+        let credential = Credential::Refresh(Mutex::new(refresh));
         let session = Session::assemble(http, options, account, method, credential, remembered, storage_notice);
         session.cache_put(None, Resource::Graph, tokens.access);
         Ok(session)
@@ -128,6 +136,7 @@ impl Session {
                 authority: options.authority(),
                 credential,
                 cache: Mutex::new(HashMap::new()),
+                fetching: Mutex::new(HashMap::new()),
                 remembered,
                 storage_notice,
             }),
@@ -244,22 +253,27 @@ impl Session {
             return Ok(token);
         }
         let inner = &self.inner;
+        let gate = {
+            let mut fetching = inner.fetching.lock().unwrap_or_else(|p| p.into_inner());
+            fetching.entry((self.cache_key(tenant), resource)).or_default().clone()
+        };
+        let _turn = gate.lock().await;
+        // Another task may have fetched it while this one waited for its turn.
+        if let Some(token) = self.cache_get(tenant, resource) {
+            return Ok(token);
+        }
         let scope = resource.scope(&inner.cloud);
         let target = tenant.or(inner.account.home_tenant);
         let token = match &inner.credential {
             Credential::AzureCli => azure_cli::token(&scope, target).await?,
-            Credential::Refresh(refresh) => {
-                let mut refresh = refresh.lock().await;
-                // Another task may have fetched it while this one waited for the lock.
-                if let Some(token) = self.cache_get(tenant, resource) {
-                    return Ok(token);
-                }
+            Credential::Refresh(newest) => {
+                let refresh = newest.lock().unwrap_or_else(|p| p.into_inner()).clone();
                 let authority = target.map(AuthorityTenant::id).unwrap_or_else(|| inner.authority.clone());
                 let tokens =
                     redeem_refresh_token(&inner.http, &inner.cloud, &inner.client_id, &authority, &refresh, &scope)
                         .await?;
                 if let Some(rotated) = tokens.refresh {
-                    *refresh = rotated.clone();
+                    *newest.lock().unwrap_or_else(|p| p.into_inner()) = rotated.clone();
                     self.persist(rotated).await;
                 }
                 tokens.access

@@ -73,10 +73,12 @@ impl ScopeLimits {
 ///   default), so the limit never asks for more than one connection's worth per organization,
 ///   and it lets the detail reads of an organization's connections (two per connection, 100
 ///   for a 50-connection organization) go out as one round.
-/// - Graph, 100 per tenant: 3,500 resource units per 10 s per app and tenant (§3.5), and the
+/// - Graph, 200 per tenant: 3,500 resource units per 10 s per app and tenant (§3.5), and the
 ///   costliest request Keyless sends costs 2 units (a GET of applications), so a whole round of
-///   100 spends at most 200, and the bucket holds 17 such rounds before its refill counts; a
+///   200 spends at most 400, and the bucket holds 8 such rounds before its refill counts; a
 ///   longer run that drains it is answered 429 with `Retry-After` and the tenant slows down.
+///   200 because an inventory reads three things of each app registration at once (its
+///   principal, credentials and owners): at 100, sixty identities took two rounds.
 ///   Writes have their own quota of 3,000 per 150 s, far above Keyless's credential writes.
 /// - ARM, 100 per subscription: buckets of 250 reads and 200 writes or deletes refilling 25 and
 ///   10 per second (§4.5); a round of 100 fits either bucket whole, so only a run of more than
@@ -84,7 +86,7 @@ impl ScopeLimits {
 /// - Entra, 16 per host: Keyless asks it for one token per resource and tenant (cached after),
 ///   its limit is not published, and chatty clients are refused with AADSTS50196 (§8).
 pub const DEFAULT_SCOPE_LIMITS: ScopeLimits =
-    ScopeLimits { devops_organization: 100, graph_tenant: 100, arm_subscription: 100, entra: 16 };
+    ScopeLimits { devops_organization: 100, graph_tenant: 200, arm_subscription: 100, entra: 16 };
 
 /// Requests in flight in total, at most: ten organizations at their limit with Graph and ARM
 /// beside them, so the detail reads of a ten-organization estate go out as one round.

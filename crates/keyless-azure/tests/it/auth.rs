@@ -57,6 +57,27 @@ async fn browser_sign_in_yields_account_and_per_resource_tokens() {
 }
 
 #[tokio::test]
+async fn tokens_for_different_resources_are_redeemed_side_by_side_and_each_once() {
+    let em = start(EmulatorConfig { latency_ms: 200, ..fast_config() }).await;
+    let (_, session) = signed_in(&em).await;
+    let before = em.requests().len();
+    let (arm, devops, arm_again) = tokio::join!(
+        session.token(Resource::Arm, None),
+        session.token(Resource::DevOps, None),
+        session.token(Resource::Arm, None),
+    );
+    assert_eq!(arm.unwrap().expose(), arm_again.unwrap().expose(), "one ARM token for both callers");
+    assert!(devops.is_ok());
+    let redemptions: Vec<_> =
+        em.requests().into_iter().skip(before).filter(|r| r.path.ends_with("/oauth2/v2.0/token")).collect();
+    assert_eq!(redemptions.len(), 2, "one redemption per resource: {redemptions:?}");
+    // Side by side: the second reached Entra before the first was answered, instead of
+    // waiting for it.
+    let first_answered = redemptions.iter().map(|r| r.answered_at_micros).min().unwrap();
+    assert!(redemptions.iter().all(|r| r.received_at_micros < first_answered), "{redemptions:?}");
+}
+
+#[tokio::test]
 async fn device_code_sign_in_against_the_emulator() {
     let em = start(EmulatorConfig { device_code_interval: Duration::ZERO, ..fast_config() }).await;
     let prompts = CollectedPrompts::default();

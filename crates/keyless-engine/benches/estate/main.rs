@@ -317,13 +317,15 @@ fn row(name: &str, measured: &Measured) {
 }
 
 /// With `KEYLESS_ESTATE_LOG=<dir>`, each run's request log goes to `<dir>/<name>.tsv` (answer
-/// time in µs, method, path, status), to see where the time goes.
+/// time in µs, method, path, status, arrival time in µs), to see where the time goes.
 fn write_log(name: &str, measured: &Measured) {
     let Some(dir) = std::env::var_os("KEYLESS_ESTATE_LOG") else { return };
     let lines: String = measured
         .requests
         .iter()
-        .map(|r| format!("{}\t{}\t{}\t{}\n", r.answered_at_micros, r.method, r.path, r.status))
+        .map(|r| {
+            format!("{}\t{}\t{}\t{}\t{}\n", r.answered_at_micros, r.method, r.path, r.status, r.received_at_micros)
+        })
         .collect();
     let path = std::path::Path::new(&dir).join(format!("{name}.tsv"));
     if let Err(error) = std::fs::write(&path, lines) {

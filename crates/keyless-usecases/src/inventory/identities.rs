@@ -1,15 +1,23 @@
 //! The inventory's identity lookups: each (tenant, client id) looked up once however many
 //! connections share it, the first connection that names it starting the lookup and the
 //! others awaiting the same answer, so an identity is read as soon as its first connection is
-//! listed instead of after every organization is read. A tenant's managed identities are
-//! listed once, in the background from its first lookup on, so an app registration never
-//! waits for that list and a managed identity finds it ready.
+//! listed instead of after every organization is read. Each lookup is a task of its own: its
+//! reads are the deepest chain of the inventory, and as a task they go on while the
+//! inventory's own task is busy sending a thousand detail reads. A tenant's managed
+//! identities are listed once, in the background from its first lookup on (the signed-in
+//! tenant's from the start), so an app registration never waits for that list and a managed
+//! identity finds it ready.
 
 use std::{
     collections::BTreeMap,
     sync::{Arc, Mutex},
 };
 
+use futures::{
+    FutureExt,
+    future::{BoxFuture, Shared},
+};
+use keyless_azure::ErrorCode;
 use keyless_azure::{
     AzureError,
     arm::{ArmClient, ManagedIdentity},
@@ -20,7 +28,10 @@ use keyless_core::{
     inventory::{InventoryIdentity, Orphan},
     observed::IdentityKind,
 };
-use tokio::{sync::OnceCell, task::JoinHandle};
+use tokio::{
+    sync::OnceCell,
+    task::{AbortHandle, JoinHandle},
+};
 
 use crate::{Connected, LookupFailure};
 
@@ -38,13 +49,23 @@ pub(super) type IdentityLookup = Result<FoundIdentity, LookupFailure>;
 type ManagedIdentities = Option<Vec<ManagedIdentity>>;
 
 /// One lookup per (tenant, client id), its answer shared by every connection that names it.
-type SharedLookup = Arc<OnceCell<IdentityLookup>>;
+pub(super) type SharedLookup = Shared<BoxFuture<'static, IdentityLookup>>;
 
-/// Every lookup of one inventory, each started once.
-pub(super) struct IdentityLookups<'a> {
-    connected: &'a Connected,
+/// Every lookup of one inventory, each started once. Dropping it (an inventory dropped
+/// half-way) stops the lookups still running.
+pub(super) struct IdentityLookups {
+    connected: Connected,
     identities: Mutex<BTreeMap<(Guid, Guid), SharedLookup>>,
+    running: Mutex<Vec<AbortHandle>>,
     managed: Mutex<BTreeMap<Guid, Arc<ManagedListing>>>,
+}
+
+impl Drop for IdentityLookups {
+    fn drop(&mut self) {
+        for lookup in self.running.get_mut().unwrap_or_else(|p| p.into_inner()).drain(..) {
+            lookup.abort();
+        }
+    }
 }
 
 /// One tenant's user-assigned managed identities, listed by a background task; `None` when
@@ -78,23 +99,50 @@ impl Drop for ManagedListing {
     }
 }
 
-impl<'a> IdentityLookups<'a> {
-    pub fn new(connected: &'a Connected) -> Self {
-        IdentityLookups { connected, identities: Mutex::default(), managed: Mutex::default() }
+impl IdentityLookups {
+    pub fn new(connected: &Connected) -> Self {
+        IdentityLookups {
+            connected: connected.clone(),
+            identities: Mutex::default(),
+            running: Mutex::default(),
+            managed: Mutex::default(),
+        }
     }
 
-    /// The identity `client_id` of `tenant`, looked up by the first caller; later callers get
-    /// the same answer.
-    pub async fn look_up(&self, tenant: Guid, client_id: Guid) -> IdentityLookup {
-        let cell = {
-            let mut identities = self.identities.lock().unwrap_or_else(|p| p.into_inner());
-            identities.entry((tenant, client_id)).or_default().clone()
-        };
-        cell.get_or_init(|| async {
-            look_up_identity(self, tenant, client_id).await.map_err(|error| LookupFailure::from(&error))
-        })
-        .await
-        .clone()
+    /// The identity `client_id` of `tenant`: the first call starts its lookup at once (it
+    /// does not wait to be awaited), and every call gets the same answer.
+    pub fn look_up(&self, tenant: Guid, client_id: Guid) -> SharedLookup {
+        let mut identities = self.identities.lock().unwrap_or_else(|p| p.into_inner());
+        identities
+            .entry((tenant, client_id))
+            .or_insert_with(|| {
+                let (connected, managed) = (self.connected.clone(), self.managed_listing(tenant));
+                let task = tokio::spawn(async move {
+                    look_up_identity(&connected, &managed, tenant, client_id)
+                        .await
+                        .map_err(|error| LookupFailure::from(&error))
+                });
+                self.running.lock().unwrap_or_else(|p| p.into_inner()).push(task.abort_handle());
+                async move {
+                    match task.await {
+                        Ok(found) => found,
+                        Err(error) if error.is_panic() => std::panic::resume_unwind(error.into_panic()),
+                        Err(_) => Err(LookupFailure {
+                            code: ErrorCode::Cancelled,
+                            message: "the identity lookup was stopped".into(),
+                            request_id: None,
+                        }),
+                    }
+                }
+                .boxed()
+                .shared()
+            })
+            .clone()
+    }
+
+    /// Starts listing `tenant`'s managed identities now, ahead of any lookup that needs them.
+    pub fn start_managed_listing(&self, tenant: Guid) {
+        self.managed_listing(tenant);
     }
 
     /// Waits for the listings no lookup needed, so the inventory's requests are all answered
@@ -143,13 +191,12 @@ async fn managed_identities(arm: &ArmClient) -> Result<Vec<ManagedIdentity>, Azu
 
 /// An app registration, else a managed identity, else what its service principal says.
 async fn look_up_identity(
-    lookups: &IdentityLookups<'_>,
+    connected: &Connected,
+    managed: &ManagedListing,
     tenant: Guid,
     client_id: Guid,
 ) -> Result<FoundIdentity, AzureError> {
-    let connected = lookups.connected;
     let graph = connected.client.graph(Some(tenant));
-    let managed = lookups.managed_listing(tenant);
     if let Some(app) = graph.application_by_app_id(client_id).await? {
         return app_registration(connected, &graph, tenant, app).await;
     }
