@@ -157,7 +157,9 @@ impl AzureHttp {
             request_id = tracing::field::Empty,
             elapsed_ms = tracing::field::Empty,
         );
-        self.send_with_retries(&request, &shown_url).instrument(span).await
+        // Boxed: the retries' state is several kB, and every caller's future would carry it
+        // inline; an inventory moves a thousand of those futures around before they start.
+        Box::pin(self.send_with_retries(&request, &shown_url).instrument(span)).await
     }
 
     async fn send_with_retries(&self, request: &ApiRequest, shown_url: &str) -> Result<ApiResponse, AzureError> {

@@ -12,6 +12,12 @@ use clap::Parser;
 
 use crate::{args::Cli, failure::Failure, output::Printer};
 
+/// mimalloc, not the system's allocator: an inventory or migration sends thousands of requests
+/// from every thread at once, and glibc's malloc took about a fifth of an estate inventory's
+/// CPU (bench/RESULTS.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     init_tracing(cli.global.verbose);

@@ -139,19 +139,54 @@ pub struct RunningEmulator {
     server: JoinHandle<()>,
 }
 
+/// Connections waiting to be accepted. Each request a client has in flight over HTTP/1.1 is a
+/// connection of its own, and Keyless opens up to 1,200 at once; with tokio's default of 1,024
+/// the kernel dropped the rest of a burst's connection requests, each retried a second later
+/// (or served late on a connection another request freed). The kernel caps it at
+/// `net.core.somaxconn` (4,096 by default since Linux 5.4).
+const ACCEPT_BACKLOG: u32 = 4096;
+
+/// A listener on 127.0.0.1:`port` (0: any free port) with room for [`ACCEPT_BACKLOG`] waiting
+/// connections.
+fn listen(port: u16) -> std::io::Result<TcpListener> {
+    let socket = tokio::net::TcpSocket::new_v4()?;
+    // As `TcpListener::bind` does: a restarted demo cloud gets its port back at once.
+    socket.set_reuseaddr(true)?;
+    socket.bind(SocketAddr::from(([127, 0, 0, 1], port)))?;
+    socket.listen(ACCEPT_BACKLOG)
+}
+
+/// The emulator's listener: it accepts every connection waiting before it lets other tasks
+/// run. Accepting is otherwise counted against tokio's cooperative budget: after 128
+/// connections the accept loop yields and waits behind every task already queued, which in a
+/// burst of a thousand requests are the connections it has just accepted.
+struct EagerListener(TcpListener);
+
+impl axum::serve::Listener for EagerListener {
+    type Io = tokio::net::TcpStream;
+    type Addr = SocketAddr;
+
+    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
+        tokio::task::unconstrained(axum::serve::Listener::accept(&mut self.0)).await
+    }
+
+    fn local_addr(&self) -> std::io::Result<Self::Addr> {
+        self.0.local_addr()
+    }
+}
+
 /// Starts the emulator on 127.0.0.1.
 pub async fn start(config: EmulatorConfig) -> Result<RunningEmulator, EmulatorError> {
     config.scenario.validate()?;
     let port = config.port;
-    let listener =
-        TcpListener::bind(("127.0.0.1", port)).await.map_err(|source| EmulatorError::Bind { port, source })?;
+    let listener = listen(port).map_err(|source| EmulatorError::Bind { port, source })?;
     let addr = listener.local_addr().map_err(|source| EmulatorError::Bind { port, source })?;
     let base_url = format!("http://{addr}");
     let emulator = Arc::new(state::Emulator::new(config, base_url));
     let app = router(emulator.clone());
     let (stop, stopped) = oneshot::channel::<()>();
     let server = tokio::spawn(async move {
-        let serve = axum::serve(listener, app).with_graceful_shutdown(async {
+        let serve = axum::serve(EagerListener(listener), app).with_graceful_shutdown(async {
             let _ = stopped.await;
         });
         if let Err(error) = serve.await {

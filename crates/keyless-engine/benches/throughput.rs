@@ -6,6 +6,10 @@
 //!   40 ms of latency per request, compared with the same run forced to one request at a
 //!   time (target: the concurrent run takes at most 60% of the serial one).
 
+/// The allocator the `keyless` command runs with, so the benchmark measures what it runs.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::time::{Duration, Instant};
 
 use keyless_azure::{

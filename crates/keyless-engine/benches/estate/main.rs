@@ -9,6 +9,10 @@
 //! in about a minute; the concurrent run of the same 100 connections is measured in the same
 //! process right before, so machine load mostly cancels out of the ratio.
 
+/// The allocator the `keyless` command runs with, so the benchmark measures what it runs.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod bound;
 
 use std::{

@@ -9,6 +9,10 @@
 //! Each run is compared with its critical-path lower bound (`bound`), with the same plan run
 //! one request at a time, and with the emulator throttling at the services' documented limits.
 
+/// The allocator the `keyless` command runs with, so the benchmark measures what it runs.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod bound;
 
 use std::{
