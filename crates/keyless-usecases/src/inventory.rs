@@ -152,7 +152,8 @@ async fn read_organization(
             // credential and owner reads, one level deeper, while the details are read only
             // for the row.
             for endpoint in &fresh {
-                context.identity_lookup(endpoint);
+                // Started now; each connection awaits its answer below.
+                let _started = context.identity_lookup(endpoint);
             }
             Ok::<_, AzureError>(join_all(fresh.into_iter().map(|endpoint| context.read_connection(endpoint))).await)
         }

@@ -8,18 +8,14 @@
 //! tenant's from the start), so an app registration never waits for that list and a managed
 //! identity finds it ready.
 
-use std::{
-    collections::BTreeMap,
-    sync::{Arc, Mutex},
-};
+use std::{collections::BTreeMap, sync::Mutex};
 
 use futures::{
     FutureExt,
     future::{BoxFuture, Shared},
 };
-use keyless_azure::ErrorCode;
 use keyless_azure::{
-    AzureError,
+    AzureError, ErrorCode,
     arm::{ArmClient, ManagedIdentity},
     graph::{AppRef, Application, GraphClient},
 };
@@ -28,10 +24,7 @@ use keyless_core::{
     inventory::{InventoryIdentity, Orphan},
     observed::IdentityKind,
 };
-use tokio::{
-    sync::OnceCell,
-    task::{AbortHandle, JoinHandle},
-};
+use tokio::task::AbortHandle;
 
 use crate::{Connected, LookupFailure};
 
@@ -48,52 +41,24 @@ pub(super) type IdentityLookup = Result<FoundIdentity, LookupFailure>;
 /// A tenant's managed identities, `None` when they could not be listed.
 type ManagedIdentities = Option<Vec<ManagedIdentity>>;
 
-/// One lookup per (tenant, client id), its answer shared by every connection that names it.
-pub(super) type SharedLookup = Shared<BoxFuture<'static, IdentityLookup>>;
+/// The answer of a task of its own, shared by everyone who awaits it.
+type SharedTask<T> = Shared<BoxFuture<'static, T>>;
 
-/// Every lookup of one inventory, each started once. Dropping it (an inventory dropped
-/// half-way) stops the lookups still running.
+/// One lookup per (tenant, client id), its answer shared by every connection that names it.
+pub(super) type SharedLookup = SharedTask<IdentityLookup>;
+
+/// Every lookup and listing of one inventory, each started once. Dropping it (an inventory
+/// dropped half-way) stops those still running.
 pub(super) struct IdentityLookups {
     connected: Connected,
     identities: Mutex<BTreeMap<(Guid, Guid), SharedLookup>>,
+    managed: Mutex<BTreeMap<Guid, SharedTask<ManagedIdentities>>>,
     running: Mutex<Vec<AbortHandle>>,
-    managed: Mutex<BTreeMap<Guid, Arc<ManagedListing>>>,
 }
 
 impl Drop for IdentityLookups {
     fn drop(&mut self) {
-        for lookup in self.running.get_mut().unwrap_or_else(|p| p.into_inner()).drain(..) {
-            lookup.abort();
-        }
-    }
-}
-
-/// One tenant's user-assigned managed identities, listed by a background task; `None` when
-/// they could not be listed.
-struct ManagedListing {
-    task: Mutex<Option<JoinHandle<ManagedIdentities>>>,
-    listed: OnceCell<ManagedIdentities>,
-}
-
-impl ManagedListing {
-    async fn get(&self) -> ManagedIdentities {
-        self.listed
-            .get_or_init(|| async {
-                let task = self.task.lock().unwrap_or_else(|p| p.into_inner()).take();
-                match task {
-                    Some(task) => task.await.ok().flatten(),
-                    None => None,
-                }
-            })
-            .await
-            .clone()
-    }
-}
-
-impl Drop for ManagedListing {
-    /// An inventory dropped half-way stops its listings too.
-    fn drop(&mut self) {
-        if let Some(task) = self.task.get_mut().unwrap_or_else(|p| p.into_inner()).take() {
+        for task in self.running.get_mut().unwrap_or_else(|p| p.into_inner()).drain(..) {
             task.abort();
         }
     }
@@ -104,9 +69,28 @@ impl IdentityLookups {
         IdentityLookups {
             connected: connected.clone(),
             identities: Mutex::default(),
-            running: Mutex::default(),
             managed: Mutex::default(),
+            running: Mutex::default(),
         }
+    }
+
+    /// Starts `work` as a task of its own now; stopped (the inventory dropped) it answers
+    /// `stopped`, and a panic in it is raised again where it is awaited.
+    fn spawn_shared<T>(&self, work: impl Future<Output = T> + Send + 'static, stopped: T) -> SharedTask<T>
+    where
+        T: Clone + Send + Sync + 'static,
+    {
+        let task = tokio::spawn(work);
+        self.running.lock().unwrap_or_else(|p| p.into_inner()).push(task.abort_handle());
+        async move {
+            match task.await {
+                Ok(answer) => answer,
+                Err(error) if error.is_panic() => std::panic::resume_unwind(error.into_panic()),
+                Err(_) => stopped,
+            }
+        }
+        .boxed()
+        .shared()
     }
 
     /// The identity `client_id` of `tenant`: the first call starts its lookup at once (it
@@ -117,50 +101,43 @@ impl IdentityLookups {
             .entry((tenant, client_id))
             .or_insert_with(|| {
                 let (connected, managed) = (self.connected.clone(), self.managed_listing(tenant));
-                let task = tokio::spawn(async move {
-                    look_up_identity(&connected, &managed, tenant, client_id)
+                let lookup = async move {
+                    look_up_identity(&connected, managed, tenant, client_id)
                         .await
                         .map_err(|error| LookupFailure::from(&error))
-                });
-                self.running.lock().unwrap_or_else(|p| p.into_inner()).push(task.abort_handle());
-                async move {
-                    match task.await {
-                        Ok(found) => found,
-                        Err(error) if error.is_panic() => std::panic::resume_unwind(error.into_panic()),
-                        Err(_) => Err(LookupFailure {
-                            code: ErrorCode::Cancelled,
-                            message: "the identity lookup was stopped".into(),
-                            request_id: None,
-                        }),
-                    }
-                }
-                .boxed()
-                .shared()
+                };
+                let stopped = LookupFailure {
+                    code: ErrorCode::Cancelled,
+                    message: "the identity lookup was stopped".into(),
+                    request_id: None,
+                };
+                self.spawn_shared(lookup, Err(stopped))
             })
             .clone()
     }
 
     /// Starts listing `tenant`'s managed identities now, ahead of any lookup that needs them.
     pub fn start_managed_listing(&self, tenant: Guid) {
-        self.managed_listing(tenant);
+        // The task runs whether or not its answer is awaited here.
+        let _started = self.managed_listing(tenant);
     }
 
     /// Waits for the listings no lookup needed, so the inventory's requests are all answered
     /// when it returns.
     pub async fn finish(&self) {
-        let listings: Vec<Arc<ManagedListing>> =
+        let listings: Vec<SharedTask<ManagedIdentities>> =
             self.managed.lock().unwrap_or_else(|p| p.into_inner()).values().cloned().collect();
-        futures::future::join_all(listings.iter().map(|listing| listing.get())).await;
+        futures::future::join_all(listings).await;
     }
 
     /// The listing of `tenant`'s managed identities, started on first use.
-    fn managed_listing(&self, tenant: Guid) -> Arc<ManagedListing> {
+    fn managed_listing(&self, tenant: Guid) -> SharedTask<ManagedIdentities> {
         let mut managed = self.managed.lock().unwrap_or_else(|p| p.into_inner());
         managed
             .entry(tenant)
             .or_insert_with(|| {
                 let arm = self.connected.client.arm(Some(tenant));
-                let task = tokio::spawn(async move {
+                let listing = async move {
                     match managed_identities(&arm).await {
                         Ok(found) => Some(found),
                         // Without the list, the service principal still says what the identity is.
@@ -169,8 +146,8 @@ impl IdentityLookups {
                             None
                         }
                     }
-                });
-                Arc::new(ManagedListing { task: Mutex::new(Some(task)), listed: OnceCell::new() })
+                };
+                self.spawn_shared(listing, None)
             })
             .clone()
     }
@@ -192,7 +169,7 @@ async fn managed_identities(arm: &ArmClient) -> Result<Vec<ManagedIdentity>, Azu
 /// An app registration, else a managed identity, else what its service principal says.
 async fn look_up_identity(
     connected: &Connected,
-    managed: &ManagedListing,
+    managed: SharedTask<ManagedIdentities>,
     tenant: Guid,
     client_id: Guid,
 ) -> Result<FoundIdentity, AzureError> {
@@ -200,7 +177,7 @@ async fn look_up_identity(
     if let Some(app) = graph.application_by_app_id(client_id).await? {
         return app_registration(connected, &graph, tenant, app).await;
     }
-    if let Some(mi) = managed.get().await.iter().flatten().find(|m| m.properties.client_id == client_id) {
+    if let Some(mi) = managed.await.iter().flatten().find(|m| m.properties.client_id == client_id) {
         return managed_identity(connected, tenant, mi).await;
     }
     let mut identity = InventoryIdentity::unknown(client_id, Some(tenant));
