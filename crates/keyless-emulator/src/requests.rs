@@ -1,6 +1,6 @@
 //! The log of every service request the emulator served: method, path (without the query),
-//! final status and when it arrived and was answered, in the order answered, so tests can assert what a
-//! client sent ("no PATCH") and benchmarks can see what ran at the same time.
+//! final status and when it arrived and was answered, in the order answered, so tests can
+//! assert what a client sent ("no PATCH") and benchmarks can see what ran at the same time.
 //!
 //! The emulator's own `/_emulator/*` and `/.well-known/*` routes are not logged, and neither
 //! are headers, queries or bodies (they can carry tokens).

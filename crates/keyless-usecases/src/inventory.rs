@@ -148,14 +148,14 @@ async fn read_organization(
                 let mut seen = seen.lock().unwrap_or_else(|p| p.into_inner());
                 listed.into_iter().filter(|e| e.id.is_some_and(|id| seen.insert(id))).collect()
             };
-            // The identity lookups start ahead of the detail reads: their answers start the
-            // credential and owner reads, one level deeper, while the details are read only
-            // for the row.
-            for endpoint in &fresh {
-                // Started now; each connection awaits its answer below.
-                let _started = context.identity_lookup(endpoint);
-            }
-            Ok::<_, AzureError>(join_all(fresh.into_iter().map(|endpoint| context.read_connection(endpoint))).await)
+            // Each identity lookup starts (a task of its own) as its read is made, so all of
+            // them are under way before the first detail read is sent: their answers start the
+            // credential and owner reads, one level deeper, while the details only fill the row.
+            let reads = fresh.into_iter().map(|endpoint| {
+                let identity = context.identity_lookup(&endpoint);
+                context.read_connection(endpoint, identity)
+            });
+            Ok::<_, AzureError>(join_all(reads).await)
         }
     }))
     .await;
@@ -190,7 +190,7 @@ impl OrganizationContext<'_> {
     }
 
     /// A connection's pipeline access, last use and identity, all at once.
-    async fn read_connection(&self, endpoint: ServiceEndpoint) -> ReadConnection {
+    async fn read_connection(&self, endpoint: ServiceEndpoint, identity: Option<SharedLookup>) -> ReadConnection {
         let devops = self.devops;
         let id = endpoint.id.unwrap_or_default();
         let organization_tenant = devops.tenant();
@@ -204,7 +204,7 @@ impl OrganizationContext<'_> {
         };
         let history = devops.execution_history(id, 1);
         let identity = async {
-            match self.identity_lookup(&endpoint) {
+            match identity {
                 Some(lookup) => Some(lookup.await),
                 None => None,
             }
