@@ -8,10 +8,11 @@
 // taken in a window driven by WebDriver, after the screen has settled, so the automation's own
 // cost is in every one of them, and in the empty window's as well.
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, realpathSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readlinkSync, realpathSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
+import { commandName, processTree } from "../processes.mjs";
 import { startSession, waitForDriver } from "../smoke/webdriver.mjs";
 import { wizardPage } from "./page.mjs";
 
@@ -30,32 +31,6 @@ const NATIVE_PORT = 14455;
 const DRIVER = `http://127.0.0.1:${DRIVER_PORT}`;
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Every process's parent, from /proc/<pid>/stat (the command name may hold spaces and parentheses). */
-function parents() {
-  const parentOf = new Map();
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      parentOf.set(Number(entry), Number(fields[1]));
-    } catch {
-      // The process ended while being listed.
-    }
-  }
-  return parentOf;
-}
-
-/** `root` and every descendant of it. */
-function processTree(root) {
-  const parentOf = parents();
-  const tree = [root];
-  for (let index = 0; index < tree.length; index += 1) {
-    for (const [pid, parent] of parentOf) if (parent === tree[index]) tree.push(pid);
-  }
-  return tree;
-}
 
 /** The pid of the app among the driver's descendants (WebKitWebDriver starts it). */
 function appPid(driverPid) {
@@ -82,7 +57,7 @@ function appPss(driverPid) {
     try {
       const own = Number(/^Pss:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, "utf8"))[1]);
       kb += own;
-      shares.push(`${readFileSync(`/proc/${pid}/comm`, "utf8").trim()}=${own}`);
+      shares.push(`${commandName(pid)}=${own}`);
     } catch {
       // A helper process that ended between listing and reading holds no memory.
     }

@@ -8,6 +8,7 @@ import { dirname, join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 
+import { commandName, processTree } from "../processes.mjs";
 import { startSession, waitForDriver } from "./webdriver.mjs";
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), "../..");
@@ -193,6 +194,22 @@ describe("real window", () => {
       }
     });
   }
+
+  test("runs the window's JavaScript without a JIT compiler", async () => {
+    const config = mkdtempSync(join(tmpdir(), "keyless-jit-"));
+    const environment = { ...process.env, XDG_CONFIG_HOME: config, KEYLESS_CLOUD: "" };
+    delete environment.JSC_useJIT;
+    const app = spawnLogged(APP, [], environment);
+    const launched = { app, windowId: await waitForWindow(app.pid, 30_000) };
+    try {
+      const webProcess = processTree(app.pid).find((pid) => commandName(pid) === "WebKitWebProces");
+      assert.ok(webProcess, "the window has a WebKit web process");
+      const variables = readFileSync(`/proc/${webProcess}/environ`, "utf8").split("\0");
+      assert.ok(variables.includes("JSC_useJIT=false"), "JavaScriptCore's JIT is switched off in the web process");
+    } finally {
+      assert.equal(await closeGracefully(launched), 0);
+    }
+  });
 
   test("remembers the window size across runs", async () => {
     const config = mkdtempSync(join(tmpdir(), "keyless-window-state-"));
