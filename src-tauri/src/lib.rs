@@ -11,10 +11,6 @@ use keyless_desktop::{CloudSetting, CloudSettingError, Controller};
 use tauri::Runtime;
 use tauri_plugin_window_state::StateFlags;
 
-/// The environment variable WebKitGTK's web process reads JavaScriptCore's `useJIT` option from;
-/// `main` sets it to `false` unless the user set it.
-pub const JIT_SWITCH: &str = "JSC_useJIT";
-
 /// Why the app could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {

@@ -13,6 +13,10 @@ fn main() -> ExitCode {
     }
 }
 
+/// The environment variable WebKitGTK's web process reads JavaScriptCore's `useJIT` option from.
+#[cfg(target_os = "linux")]
+const JIT_SWITCH: &str = "JSC_useJIT";
+
 /// Turns off JavaScriptCore's JIT compilers in the window's web process, which inherits this
 /// process's environment when WebKitGTK starts it. The window runs a small wizard whose every
 /// action waits on Azure, so interpreted JavaScript is fast enough; without the JIT the web
@@ -23,10 +27,10 @@ fn main() -> ExitCode {
 #[cfg(target_os = "linux")]
 #[allow(unsafe_code)]
 fn run_javascript_without_jit() {
-    if std::env::var_os(keyless_app::JIT_SWITCH).is_none() {
+    if std::env::var_os(JIT_SWITCH).is_none() {
         // SAFETY: `main` calls this before starting any thread, so nothing reads the environment
         // while it changes.
-        unsafe { std::env::set_var(keyless_app::JIT_SWITCH, "false") };
+        unsafe { std::env::set_var(JIT_SWITCH, "false") };
     }
 }
 

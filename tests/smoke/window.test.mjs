@@ -109,9 +109,14 @@ function windowSize(windowId) {
   return `${/WIDTH=(\d+)/.exec(geometry)[1]}x${/HEIGHT=(\d+)/.exec(geometry)[1]}`;
 }
 
-/** Starts the app directly (no driver) with `config` as its config home; resolves to the process and its window. */
+/**
+ * Starts the app directly (no driver) with `config` as its config home, as a user would: without
+ * a JavaScriptCore setting of the caller's. Resolves to the process and its window.
+ */
 async function launchApp(config) {
-  const app = spawnLogged(APP, [], { ...process.env, XDG_CONFIG_HOME: config, KEYLESS_CLOUD: "" });
+  const environment = { ...process.env, XDG_CONFIG_HOME: config, KEYLESS_CLOUD: "" };
+  delete environment.JSC_useJIT;
+  const app = spawnLogged(APP, [], environment);
   return { app, windowId: await waitForWindow(app.pid, 30_000) };
 }
 
@@ -196,13 +201,9 @@ describe("real window", () => {
   }
 
   test("runs the window's JavaScript without a JIT compiler", async () => {
-    const config = mkdtempSync(join(tmpdir(), "keyless-jit-"));
-    const environment = { ...process.env, XDG_CONFIG_HOME: config, KEYLESS_CLOUD: "" };
-    delete environment.JSC_useJIT;
-    const app = spawnLogged(APP, [], environment);
-    const launched = { app, windowId: await waitForWindow(app.pid, 30_000) };
+    const launched = await launchApp(mkdtempSync(join(tmpdir(), "keyless-jit-")));
     try {
-      const webProcess = processTree(app.pid).find((pid) => commandName(pid) === "WebKitWebProces");
+      const webProcess = processTree(launched.app.pid).find((pid) => commandName(pid) === "WebKitWebProces");
       assert.ok(webProcess, "the window has a WebKit web process");
       const variables = readFileSync(`/proc/${webProcess}/environ`, "utf8").split("\0");
       assert.ok(variables.includes("JSC_useJIT=false"), "JavaScriptCore's JIT is switched off in the web process");
