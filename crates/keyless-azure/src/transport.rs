@@ -1,9 +1,10 @@
 //! The one HTTP client every Keyless request goes through.
 //!
-//! [`AzureHttp`] owns a single reqwest client (rustls, no redirects followed), a concurrency
-//! limit per [`Service`] and scope (Azure DevOps organization, ARM subscription, Graph host)
-//! and in total, the throttle [`RetryPolicy`](crate::RetryPolicy) (429/503/504, connection errors, `Retry-After`
-//! slowing the scope down, Azure DevOps' 200-with-`Retry-After` warning) and the replication policy
+//! [`AzureHttp`] owns reqwest clients (rustls, no redirects followed; each scope its own
+//! connections, see `clients`), a concurrency limit per [`Service`] and scope (Azure DevOps
+//! organization, ARM subscription, Graph host) and in total, the throttle
+//! [`RetryPolicy`](crate::RetryPolicy) (429/503/504, connection errors, `Retry-After` slowing the
+//! scope down, Azure DevOps' 200-with-`Retry-After` warning) and the replication policy
 //! the engine uses through [`AzureHttp::wait_for_replication`]. It never sends a POST or PATCH
 //! twice after an answer that may have come after the change was made (502/503/504, a timeout
 //! or reset): that is [`AzureError::OutcomeUnknown`], and the caller looks before it tries
@@ -31,8 +32,11 @@ use crate::redact::redact_url;
 use crate::replication::{ReplicationObserver, TracingObserver, retry_until_replicated};
 pub use crate::request::{ApiRequest, ApiResponse};
 
+mod clients;
 mod config;
 use crate::retry::{is_retryable_status, retry_after};
+pub use clients::STREAMS_PER_CONNECTION;
+use clients::{ClientFactory, ScopeClients};
 pub use config::{
     DEFAULT_SCOPE_LIMITS, HttpConfig, MAX_CONCURRENT_TOTAL, MAX_RESPONSE_BYTES, ScopeLimits, default_concurrent_total,
 };
@@ -41,7 +45,7 @@ pub use config::{
 const FED_AUTH_REDIRECT: &str = "x-tfs-fedauthredirect";
 
 struct Inner {
-    client: reqwest::Client,
+    clients: ClientFactory,
     config: HttpConfig,
     /// Per (service, scope), created on first use.
     scopes: Mutex<HashMap<(Service, String), Arc<Scope>>>,
@@ -49,8 +53,10 @@ struct Inner {
     observer: Arc<dyn ReplicationObserver>,
 }
 
-/// One scope's share of the transport: its requests in flight and its slow-down.
+/// One scope's share of the transport: its connections, its requests in flight and its
+/// slow-down.
 struct Scope {
+    clients: ScopeClients,
     permits: Semaphore,
     /// Do not start a request before this instant (a `Retry-After` the scope was given).
     not_before: Mutex<Option<Instant>>,
@@ -83,16 +89,9 @@ impl AzureHttp {
     /// A transport whose replication waits are reported to `observer` (the engine renders
     /// them as "waiting for Entra to replicate...").
     pub fn with_observer(config: HttpConfig, observer: Arc<dyn ReplicationObserver>) -> Result<Self, HttpSetupError> {
-        let client = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(config.request_timeout)
-            .connect_timeout(config.connect_timeout)
-            .user_agent(config.user_agent.clone())
-            .build()
-            .map_err(|e| HttpSetupError(e.to_string()))?;
         Ok(AzureHttp {
             inner: Arc::new(Inner {
-                client,
+                clients: ClientFactory::new(&config)?,
                 scopes: Mutex::new(HashMap::new()),
                 total_limit: Semaphore::new(config.max_concurrent_total.max(1)),
                 config,
@@ -165,7 +164,11 @@ impl AzureHttp {
     async fn send_with_retries(&self, request: &ApiRequest, shown_url: &str) -> Result<ApiResponse, AzureError> {
         let policy = &self.inner.config.retry;
         let started = Instant::now();
-        let scope = self.scope(request.service, &request.url);
+        let scope = self.scope(request.service, &request.url).map_err(|e| AzureError::Network {
+            service: request.service,
+            url: shown_url.to_string(),
+            reason: e.to_string(),
+        })?;
         let mut attempt = 0u32;
         loop {
             attempt += 1;
@@ -271,7 +274,7 @@ impl AzureHttp {
         // After the permit: requests that queued before a slow-down began honour it too.
         scope.wait_for_slow_down().await;
         let _total_permit = self.inner.total_limit.acquire().await.map_err(|e| network(e.to_string(), false))?;
-        let mut builder = self.inner.client.request(request.method.clone(), request.url.clone());
+        let mut builder = scope.clients.next().request(request.method.clone(), request.url.clone());
         builder = builder.headers(request.headers.clone());
         if service == Service::DevOps {
             builder = builder.header(FED_AUTH_REDIRECT, "Suppress");
@@ -343,14 +346,21 @@ impl AzureHttp {
         })
     }
 
-    fn scope(&self, service: Service, url: &reqwest::Url) -> Arc<Scope> {
+    fn scope(&self, service: Service, url: &reqwest::Url) -> Result<Arc<Scope>, HttpSetupError> {
         let key = (service, concurrency_scope(service, url));
         let mut scopes = self.inner.scopes.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(scope) = scopes.get(&key) {
+            return Ok(scope.clone());
+        }
         let permits = self.inner.config.max_concurrent_per_scope.of(service).max(1);
-        scopes
-            .entry(key)
-            .or_insert_with(|| Arc::new(Scope { permits: Semaphore::new(permits), not_before: Mutex::new(None) }))
-            .clone()
+        let in_flight = permits.min(self.inner.config.max_concurrent_total.max(1));
+        let scope = Arc::new(Scope {
+            clients: self.inner.clients.for_scope(in_flight)?,
+            permits: Semaphore::new(permits),
+            not_before: Mutex::new(None),
+        });
+        scopes.insert(key, scope.clone());
+        Ok(scope)
     }
 
     /// Runs `operation` until it stops failing with a replication delay (as decided by

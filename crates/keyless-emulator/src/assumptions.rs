@@ -197,6 +197,14 @@
 //!       type; regions, principals and the global 15× limit are not modelled.
 //!     - A throttled request is answered with the emulator's fixed `Retry-After` of one second,
 //!       not the time until its bucket holds enough again.
+//! 69. **HTTP/2 streams per connection**: Azure's hosts negotiate HTTP/2, and how many streams
+//!     their front doors allow open on one connection is not published. The emulator serves
+//!     HTTP/2 (prior knowledge, as plain loopback HTTP has no TLS to negotiate it in) and
+//!     HTTP/1.1, and allows [`HTTP2_MAX_CONCURRENT_STREAMS`] (100, Kestrel's and IIS's default)
+//!     streams per connection; a client that asks for more waits for a stream to close.
+
+/// HTTP/2 streams one connection may have open at once (assumption 69).
+pub const HTTP2_MAX_CONCURRENT_STREAMS: u32 = 100;
 
 /// `workloadIdentityFederationIssuerType` of Entra-issuer connections (observed).
 pub const ISSUER_TYPE_ENTRA: &str = "EntraID";

@@ -30,7 +30,14 @@ mod state;
 pub mod throttle;
 mod tokens;
 
-use std::{net::SocketAddr, sync::Arc, time::Duration};
+use std::{
+    net::SocketAddr,
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::Duration,
+};
 
 use axum::{
     Router,
@@ -137,10 +144,12 @@ pub struct RunningEmulator {
     emulator: Arc<state::Emulator>,
     stop: Option<oneshot::Sender<()>>,
     server: JoinHandle<()>,
+    /// Connections accepted since start.
+    accepted: Arc<AtomicU64>,
 }
 
 /// Connections waiting to be accepted. Each request a client has in flight over HTTP/1.1 is a
-/// connection of its own, and Keyless opens up to 1,200 at once; with tokio's default of 1,024
+/// connection of its own, and a client may open up to 1,200 at once; with tokio's default of 1,024
 /// the kernel dropped the rest of a burst's connection requests, each retried a second later
 /// (or served late on a connection another request freed). The kernel caps it at
 /// `net.core.somaxconn` (4,096 by default since Linux 5.4).
@@ -156,23 +165,56 @@ fn listen(port: u16) -> std::io::Result<TcpListener> {
     socket.listen(ACCEPT_BACKLOG)
 }
 
-/// The emulator's listener: it accepts every connection waiting before it lets other tasks
-/// run. Accepting is otherwise counted against tokio's cooperative budget: after 128
-/// connections the accept loop yields and waits behind every task already queued, which in a
-/// burst of a thousand requests are the connections it has just accepted.
-struct EagerListener(TcpListener);
-
-impl axum::serve::Listener for EagerListener {
-    type Io = tokio::net::TcpStream;
-    type Addr = SocketAddr;
-
-    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
-        tokio::task::unconstrained(axum::serve::Listener::accept(&mut self.0)).await
+/// Serves `app` on `listener` until `stopped`, then lets the open connections finish what they
+/// are answering.
+///
+/// Keyless speaks HTTP/2 to the emulator (as to Azure's hosts), each scope on connections of its
+/// own; browsers and other clients get HTTP/1.1. `axum::serve` would rebuild the router for
+/// every connection; this hands each one the same router.
+///
+/// Connections waiting are all accepted before other tasks run: accepting is otherwise counted
+/// against tokio's cooperative budget, so after 128 connections the accept loop would yield and
+/// wait behind every task already queued, which in a burst of HTTP/1.1 requests are the
+/// connections it has just accepted.
+async fn serve(listener: TcpListener, app: Router, stopped: oneshot::Receiver<()>, accepted: Arc<AtomicU64>) {
+    let mut protocols = hyper_util::server::conn::auto::Builder::new(hyper_util::rt::TokioExecutor::new());
+    protocols.http2().max_concurrent_streams(assumptions::HTTP2_MAX_CONCURRENT_STREAMS);
+    let shutdown = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut stopped = std::pin::pin!(stopped);
+    loop {
+        let stream = tokio::select! {
+            _ = &mut stopped => break,
+            next = tokio::task::unconstrained(listener.accept()) => match next {
+                Ok((stream, _)) => stream,
+                Err(error) if is_connection_error(&error) => continue,
+                Err(error) => {
+                    // Out of file descriptors and the like: wait and accept again, as
+                    // `axum::serve` does, rather than spin.
+                    tracing::warn!(%error, "the emulator could not accept a connection");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+        };
+        accepted.fetch_add(1, Ordering::Relaxed);
+        // Answers go out as written: with Nagle's algorithm an HTTP/2 answer's second frame
+        // waits for the client's delayed acknowledgement of the first, 40 ms.
+        let _ = stream.set_nodelay(true);
+        let service = hyper_util::service::TowerToHyperService::new(app.clone());
+        let connection = protocols.serve_connection(hyper_util::rt::TokioIo::new(stream), service).into_owned();
+        let connection = shutdown.watch(connection);
+        tokio::spawn(async move {
+            // A client that hangs up mid-request is its own business, not the emulator's.
+            let _ = connection.await;
+        });
     }
+    shutdown.shutdown().await;
+}
 
-    fn local_addr(&self) -> std::io::Result<Self::Addr> {
-        self.0.local_addr()
-    }
+/// Errors of one connection that is already gone, not of the listener.
+fn is_connection_error(error: &std::io::Error) -> bool {
+    use std::io::ErrorKind::*;
+    matches!(error.kind(), ConnectionRefused | ConnectionAborted | ConnectionReset)
 }
 
 /// Starts the emulator on 127.0.0.1.
@@ -185,16 +227,10 @@ pub async fn start(config: EmulatorConfig) -> Result<RunningEmulator, EmulatorEr
     let emulator = Arc::new(state::Emulator::new(config, base_url));
     let app = router(emulator.clone());
     let (stop, stopped) = oneshot::channel::<()>();
-    let server = tokio::spawn(async move {
-        let serve = axum::serve(EagerListener(listener), app).with_graceful_shutdown(async {
-            let _ = stopped.await;
-        });
-        if let Err(error) = serve.await {
-            tracing::error!(%error, "emulator server stopped with an error");
-        }
-    });
+    let accepted = Arc::new(AtomicU64::new(0));
+    let server = tokio::spawn(serve(listener, app, stopped, accepted.clone()));
     tracing::info!(%addr, scenario = %emulator.config.scenario.name, "emulator listening");
-    Ok(RunningEmulator { addr, emulator, stop: Some(stop), server })
+    Ok(RunningEmulator { addr, emulator, stop: Some(stop), server, accepted })
 }
 
 fn router(emulator: Arc<state::Emulator>) -> Router {
@@ -224,6 +260,11 @@ impl RunningEmulator {
 
     pub fn port(&self) -> u16 {
         self.addr.port()
+    }
+
+    /// TCP connections accepted since start: how many connections clients opened.
+    pub fn connections_accepted(&self) -> u64 {
+        self.accepted.load(Ordering::Relaxed)
     }
 
     /// The cloud profile that points every service at this emulator.

@@ -289,22 +289,25 @@ impl JournalStore {
             let _ = fs::remove_file(&tmp);
             return Err(JournalError::Io { path, source });
         }
-        self.remove_abandoned_writes(run_id);
+        self.remove_abandoned_writes(run_id, Tidier::WriterWithTheLock);
         Ok(())
     }
 
     /// Removes the temporary files of `run_id` that a process killed mid-write left behind.
-    /// The one writing a run holds its setup's or migration's lock, so a temporary file of the
-    /// same run from another process is abandoned; on Linux a process still alive is also
-    /// asked after, so a run written without the lock (a test's) keeps its files.
-    fn remove_abandoned_writes(&self, run_id: &str) {
+    /// The one writing a run holds its setup's or migration's lock, so after a write a temporary
+    /// file of the same run from another process is abandoned; on Linux a process still alive is
+    /// also asked after, so a run written without the lock (a test's) keeps its files. A reader
+    /// holds no lock, so it removes only files whose writer is known to have ended (Linux): a run
+    /// killed during its last save is read on resume but may never be written again.
+    fn remove_abandoned_writes(&self, run_id: &str, caller: Tidier) {
         let Ok(entries) = fs::read_dir(&self.dir) else { return };
         let prefix = format!("{run_id}.json.");
         for entry in entries.flatten() {
             let name = entry.file_name().to_string_lossy().to_string();
             let Some(writer) = name.strip_prefix(&prefix).filter(|rest| rest.ends_with(".tmp")) else { continue };
             let Some(pid) = writer.split('.').next().and_then(|pid| pid.parse::<u32>().ok()) else { continue };
-            if pid == std::process::id() || process_alive(pid) {
+            let writer_known_gone = cfg!(target_os = "linux") && !process_alive(pid);
+            if pid == std::process::id() || process_alive(pid) || (caller == Tidier::Reader && !writer_known_gone) {
                 continue;
             }
             if let Err(error) = fs::remove_file(entry.path()) {
@@ -316,6 +319,7 @@ impl JournalStore {
     /// Reads `{run_id}.json`.
     pub(crate) fn read_json<T: serde::de::DeserializeOwned>(&self, run_id: &str) -> Result<T, JournalError> {
         let path = self.path_of(run_id)?;
+        self.remove_abandoned_writes(run_id, Tidier::Reader);
         let text = match fs::read(&path) {
             Ok(text) => text,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -399,6 +403,13 @@ impl JournalStore {
         self.create_dir()?;
         RunLock::acquire(&self.dir, key)
     }
+}
+
+/// Who tidies a run's abandoned writes: its writer, which holds the run's lock, or a reader.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Tidier {
+    WriterWithTheLock,
+    Reader,
 }
 
 /// Whether process `pid` runs: on Linux, whether `/proc` lists it; elsewhere no process is

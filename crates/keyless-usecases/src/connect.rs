@@ -124,7 +124,10 @@ pub async fn sign_in(
 ) -> Result<Connected, UseCaseError> {
     let SignInEnvironment { cloud, http, keyring, cancel } = environment;
     let SignInRequest { method, tenant, client_id, remember } = request;
-    let http = AzureHttp::new(http)?;
+    // The emulator (the demo cloud, or one started with `keyless emulator`) is plain HTTP on
+    // loopback and speaks HTTP/2 like Azure's hosts; without TLS there is nothing to negotiate
+    // it in.
+    let http = AzureHttp::new(HttpConfig { http2_prior_knowledge: cloud.profile.is_emulator, ..http })?;
     let options = sign_in_options(cloud, tenant.as_deref(), client_id.as_deref())?;
     let remembered = may_remember(cloud).then_some(keyring);
     let options = SignInOptions { remember: remembered.clone().filter(|_| remember), ..options };

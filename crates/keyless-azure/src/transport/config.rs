@@ -24,6 +24,10 @@ pub struct HttpConfig {
     pub user_agent: String,
     /// Largest response body read; a bigger one is refused instead of filling memory.
     pub max_response_bytes: usize,
+    /// Speak HTTP/2 from the first byte instead of negotiating it in TLS: for the demo cloud,
+    /// plain HTTP on loopback, which serves HTTP/2 as Azure's hosts do. Off by default: an
+    /// `http://` endpoint is otherwise spoken to in HTTP/1.1.
+    pub http2_prior_knowledge: bool,
 }
 
 /// Requests in flight in one scope of each service.
@@ -70,15 +74,16 @@ impl ScopeLimits {
 ///   costs a small fraction of"; when it runs low Azure DevOps first answers 200 with
 ///   `Retry-After` and delays requests, then 429s, and both slow that organization down here.
 ///   100 is the number of streams servers commonly allow on one HTTP/2 connection (Kestrel's
-///   default), so the limit never asks for more than one connection's worth per organization,
-///   and it lets the detail reads of an organization's connections (two per connection, 100
+///   default), so an organization's requests fit on the one connection of its own it gets
+///   (`transport::clients`), and it lets the detail reads of an organization's connections (two per connection, 100
 ///   for a 50-connection organization) go out as one round.
 /// - Graph, 200 per tenant: 3,500 resource units per 10 s per app and tenant (§3.5), and the
 ///   costliest request Keyless sends costs 2 units (a GET of applications), so a whole round of
 ///   200 spends at most 400, and the bucket holds 8 such rounds before its refill counts; a
 ///   longer run that drains it is answered 429 with `Retry-After` and the tenant slows down.
 ///   200 because an inventory reads three things of each app registration at once (its
-///   principal, credentials and owners): at 100, sixty identities took two rounds.
+///   principal, credentials and owners): at 100, sixty identities took two rounds. The tenant
+///   gets two connections for it.
 ///   Writes have their own quota of 3,000 per 150 s, far above Keyless's credential writes.
 /// - ARM, 100 per subscription: buckets of 250 reads and 200 writes or deletes refilling 25 and
 ///   10 per second (§4.5); a round of 100 fits either bucket whole, so only a run of more than
@@ -97,9 +102,9 @@ pub const MAX_CONCURRENT_TOTAL: usize = 1200;
 const FILES_KEPT_BACK: u64 = 256;
 
 /// Requests in flight in total by default: [`MAX_CONCURRENT_TOTAL`], or fewer where the process
-/// may not open the files for them. Against Azure (HTTP/2) the requests to one host share a
-/// connection, but against an HTTP/1.1 endpoint (the demo cloud, some proxies) each request in
-/// flight is a socket, and two when the demo cloud serves it from the same process. So the
+/// may not open the files for them. Against Azure and the demo cloud (HTTP/2) the requests of
+/// one scope share a connection, but against an HTTP/1.1 endpoint (some proxies) each request
+/// in flight is a socket, and two when the server runs in the same process. So the
 /// soft limit on open files is first raised to the hard one (Linux's soft default is 1,024,
 /// the hard one usually far higher), and the total is what half the limit allows after
 /// [`FILES_KEPT_BACK`]: 384 where the limit stays 1,024.
@@ -142,6 +147,7 @@ impl Default for HttpConfig {
             connect_timeout: Duration::from_secs(10),
             user_agent: format!("keyless/{}", env!("CARGO_PKG_VERSION")),
             max_response_bytes: MAX_RESPONSE_BYTES,
+            http2_prior_knowledge: false,
         }
     }
 }

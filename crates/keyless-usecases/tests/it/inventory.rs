@@ -1,5 +1,6 @@
 //! The inventory of the demo estate: every connection of every organization, classified; an
-//! organization that cannot be read reported beside the others; each identity read once.
+//! organization that cannot be read reported beside the others; each identity read once; each
+//! organization read over a connection of its own, not one per request.
 
 use keyless_core::inventory::{ConnectionClass, InventoriedConnection};
 use keyless_emulator::{FaultConfig, FaultKind, TargetedFault};
@@ -96,4 +97,34 @@ async fn an_identity_shared_by_several_connections_is_looked_up_once() {
     assert_eq!(count(&["applications(", "1b2c3d4e-5f6a-4b7c-8d8e-9f0a1b2c3d4e"]), 1, "one app lookup for id-platform");
     assert_eq!(count(&["userAssignedIdentities/id-platform/federatedIdentityCredentials"]), 1);
     assert_eq!(count(&["applications(", "a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d"]), 1, "shop-deployer backs two");
+}
+
+/// The transport's clients a request goes through: one per organization, subscription and
+/// Entra host, two for Graph (200 in flight at 100 streams a connection).
+fn scope_of(path: &str) -> String {
+    let mut segments = path.trim_start_matches('/').split('/');
+    let service = segments.next().unwrap_or_default();
+    match service {
+        "ado" | "vssps" | "vsaex" => format!("devops {}", segments.next().unwrap_or_default()),
+        "arm" => match (segments.next(), segments.next()) {
+            (Some("subscriptions"), Some(id)) => format!("arm {id}"),
+            _ => "arm tenant".into(),
+        },
+        other => other.to_string(),
+    }
+}
+
+#[tokio::test]
+async fn each_organization_is_read_over_a_connection_of_its_own_not_one_per_request() {
+    let world = signed_in().await;
+    let emulator = world.demo.emulator();
+    let (first_request, connections_before) = (emulator.requests().len(), emulator.connections_accepted());
+    let inventory = take_inventory(&world.connected, None).await.unwrap();
+    assert_eq!(inventory.connections.len(), 15);
+    let served: Vec<_> = emulator.requests().into_iter().skip(first_request).collect();
+    let scopes: std::collections::BTreeSet<String> = served.iter().map(|r| scope_of(&r.path)).collect();
+    let clients = scopes.len() + usize::from(scopes.contains("graph"));
+    let opened = emulator.connections_accepted() - connections_before;
+    assert!(served.len() > 50, "{} requests", served.len());
+    assert!(opened as usize <= clients, "{opened} connections for {} requests in {scopes:?}", served.len());
 }
