@@ -5,19 +5,21 @@
 //! place a secret leaves memory is the keyring, and that code calls `expose()` on purpose.
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use base64::Engine;
 
 const REDACTED: &str = "[redacted]";
 
-/// An opaque secret string.
+/// An opaque secret string. Shared, not copied, by its clones: every request of a run carries
+/// its token's.
 #[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
+pub struct Secret(Arc<str>);
 
 impl Secret {
     pub fn new(value: impl Into<String>) -> Self {
-        Secret(value.into())
+        Secret(value.into().into())
     }
     /// The raw value, for the one place that must send or store it.
     pub fn expose(&self) -> &str {
@@ -61,11 +63,15 @@ impl fmt::Display for RefreshToken {
 pub struct AccessToken {
     secret: Secret,
     expires_at: SystemTime,
+    /// The `aud` claim, read once when the token arrives: it is checked before every request.
+    audience: Option<Arc<str>>,
 }
 
 impl AccessToken {
     pub fn new(value: impl Into<String>, expires_at: SystemTime) -> Self {
-        AccessToken { secret: Secret::new(value), expires_at }
+        let secret = Secret::new(value);
+        let audience = audience_of(secret.expose()).map(Arc::from);
+        AccessToken { secret, expires_at, audience }
     }
 
     /// A token valid for `lifetime` from now (what a token endpoint's `expires_in` gives).
@@ -91,13 +97,18 @@ impl AccessToken {
     ///
     /// Read without checking the signature: it is only used to refuse, before sending, a
     /// token that was obviously minted for another resource.
-    pub fn audience(&self) -> Option<String> {
-        let claims = decode_jwt_claims(self.expose())?;
-        match claims.get("aud")? {
-            serde_json::Value::String(aud) => Some(aud.clone()),
-            serde_json::Value::Array(values) => values.first()?.as_str().map(str::to_string),
-            _ => None,
-        }
+    pub fn audience(&self) -> Option<&str> {
+        self.audience.as_deref()
+    }
+}
+
+/// The `aud` claim of `token` when it is a JWT.
+fn audience_of(token: &str) -> Option<String> {
+    let claims = decode_jwt_claims(token)?;
+    match claims.get("aud")? {
+        serde_json::Value::String(aud) => Some(aud.clone()),
+        serde_json::Value::Array(values) => values.first()?.as_str().map(str::to_string),
+        _ => None,
     }
 }
 
@@ -142,7 +153,7 @@ mod tests {
         let payload =
             base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(br#"{"aud":"https://management.azure.com"}"#);
         let token = AccessToken::expiring_in(format!("h.{payload}.s"), Duration::from_secs(60));
-        assert_eq!(token.audience().as_deref(), Some("https://management.azure.com"));
+        assert_eq!(token.audience(), Some("https://management.azure.com"));
         assert_eq!(AccessToken::expiring_in("opaque", Duration::from_secs(1)).audience(), None);
     }
 }

@@ -129,6 +129,7 @@ impl Resource {
             .filter(|r| *r != self)
             .any(|r| r.audiences(cloud).contains(&normalized) && !self.audiences(cloud).contains(&normalized));
         if other_resource {
+            let audience = audience.to_string();
             return Err(AuthError::WrongResource { resource: self, audience, cli_resource: self.cli_resource(cloud) });
         }
         Ok(())
