@@ -49,9 +49,9 @@ async fn browser_sign_in_yields_account_and_per_resource_tokens() {
     let graph = session.token(Resource::Graph, None).await.unwrap();
     let arm = session.token(Resource::Arm, None).await.unwrap();
     let devops = session.token(Resource::DevOps, Some(minimal_ids::TENANT)).await.unwrap();
-    assert_eq!(graph.audience().as_deref(), Some("https://graph.microsoft.com"));
-    assert_eq!(arm.audience().as_deref(), Some("https://management.azure.com/"));
-    assert_eq!(devops.audience().as_deref(), Some("499b84ac-1321-427f-aa17-267ca6975798"));
+    assert_eq!(graph.audience(), Some("https://graph.microsoft.com"));
+    assert_eq!(arm.audience(), Some("https://management.azure.com/"));
+    assert_eq!(devops.audience(), Some("499b84ac-1321-427f-aa17-267ca6975798"));
     // Cached: the same token comes back without another redemption.
     assert_eq!(session.token(Resource::Arm, None).await.unwrap().expose(), arm.expose());
 }
