@@ -355,7 +355,7 @@ impl AzureHttp {
         let permits = self.inner.config.max_concurrent_per_scope.of(service).max(1);
         let in_flight = permits.min(self.inner.config.max_concurrent_total.max(1));
         let scope = Arc::new(Scope {
-            clients: self.inner.clients.for_scope(in_flight)?,
+            clients: self.inner.clients.for_scope(&self.inner.config, in_flight)?,
             permits: Semaphore::new(permits),
             not_before: Mutex::new(None),
         });

@@ -306,8 +306,9 @@ impl JournalStore {
             let name = entry.file_name().to_string_lossy().to_string();
             let Some(writer) = name.strip_prefix(&prefix).filter(|rest| rest.ends_with(".tmp")) else { continue };
             let Some(pid) = writer.split('.').next().and_then(|pid| pid.parse::<u32>().ok()) else { continue };
-            let writer_known_gone = cfg!(target_os = "linux") && !process_alive(pid);
-            if pid == std::process::id() || process_alive(pid) || (caller == Tidier::Reader && !writer_known_gone) {
+            // Without the lock, a writer not found running is gone only where `/proc` can tell.
+            let absence_is_known = caller == Tidier::WriterWithTheLock || cfg!(target_os = "linux");
+            if pid == std::process::id() || process_alive(pid) || !absence_is_known {
                 continue;
             }
             if let Err(error) = fs::remove_file(entry.path()) {

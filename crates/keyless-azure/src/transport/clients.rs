@@ -23,10 +23,9 @@ use super::{HttpConfig, HttpSetupError};
 /// in flight gets one more connection per this many.
 pub const STREAMS_PER_CONNECTION: usize = 100;
 
-/// Builds the transport's clients from one TLS configuration and the transport's settings.
+/// Builds the transport's clients from one TLS configuration.
 pub(super) struct ClientFactory {
     tls: rustls::ClientConfig,
-    config: HttpConfig,
 }
 
 impl ClientFactory {
@@ -46,20 +45,19 @@ impl ClientFactory {
             .with_custom_certificate_verifier(Arc::new(verifier))
             .with_no_client_auth();
         tls.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
-        let factory = ClientFactory { tls, config: config.clone() };
-        factory.build()?;
+        let factory = ClientFactory { tls };
+        factory.build(config)?;
         Ok(factory)
     }
 
-    /// The clients of a scope allowed `in_flight` requests at once.
-    pub fn for_scope(&self, in_flight: usize) -> Result<ScopeClients, HttpSetupError> {
+    /// The clients, with the transport's `config`, of a scope allowed `in_flight` requests at once.
+    pub fn for_scope(&self, config: &HttpConfig, in_flight: usize) -> Result<ScopeClients, HttpSetupError> {
         let count = in_flight.div_ceil(STREAMS_PER_CONNECTION).max(1);
-        let clients = (0..count).map(|_| self.build()).collect::<Result<_, _>>()?;
+        let clients = (0..count).map(|_| self.build(config)).collect::<Result<_, _>>()?;
         Ok(ScopeClients { clients, next: AtomicUsize::new(0) })
     }
 
-    fn build(&self) -> Result<reqwest::Client, HttpSetupError> {
-        let config = &self.config;
+    fn build(&self, config: &HttpConfig) -> Result<reqwest::Client, HttpSetupError> {
         let mut builder = reqwest::Client::builder()
             .tls_backend_preconfigured(self.tls.clone())
             .redirect(reqwest::redirect::Policy::none())
@@ -97,8 +95,9 @@ mod tests {
 
     #[test]
     fn a_scope_gets_a_connection_per_hundred_requests_it_may_have_in_flight() {
-        let factory = ClientFactory::new(&HttpConfig::default()).unwrap();
-        let connections = |in_flight| factory.for_scope(in_flight).unwrap().len();
+        let config = HttpConfig::default();
+        let factory = ClientFactory::new(&config).unwrap();
+        let connections = |in_flight| factory.for_scope(&config, in_flight).unwrap().len();
         assert_eq!(connections(16), 1, "Entra");
         assert_eq!(connections(100), 1, "an Azure DevOps organization");
         assert_eq!(connections(200), 2, "a Graph tenant");
